@@ -1,0 +1,28 @@
+//! # apihub-connectors
+//!
+//! Everything that talks to a source platform or reads an API definition, and nothing
+//! that knows about the daemon: no SQLite, no HTTP routes, no scheduler.
+//!
+//! ## Layout
+//! - [`importer_type`]: the closed set of importer types and their wire spellings.
+//! - [`connector`]: the [`Connector`] contract (`check` / `fetch`), its [`Context`] and
+//!   the [`Fetched`] items it returns.
+//! - [`error`]: [`ConnectorError`], classified the way an operator needs it
+//!   (config, auth, transient, protocol) with a user-facing message apart from detail.
+//! - [`format`]: the inventory's `definitionFormat` values.
+//! - [`params`]: parameter validation errors shared by every connector.
+//! - [`registry`]: which types have a connector; per-type parameter checks.
+
+pub mod connector;
+pub mod error;
+pub mod format;
+pub mod importer_type;
+pub mod params;
+pub mod registry;
+
+pub use connector::{Connector, Context, Document, FetchOutcome, Fetched};
+pub use error::{ConnectorError, ErrorKind};
+pub use format::DefinitionFormat;
+pub use importer_type::ImporterType;
+pub use params::ParamError;
+pub use registry::validate_parameters;

@@ -1,0 +1,75 @@
+//! API token check for every `/api/...` route. Tokens come from config; a request
+//! carries one in `X-Auth: <token>` or `Authorization: Bearer <token>`. Comparison
+//! is on SHA-256 digests in constant time, so timing says nothing about a token.
+//! With no tokens configured the check is off (the config only allows that on
+//! loopback).
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::Response;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::error::ApiError;
+
+pub const X_AUTH: &str = "x-auth";
+
+#[derive(Clone)]
+pub struct Tokens {
+    digests: Arc<Vec<[u8; 32]>>,
+}
+
+fn digest(s: &str) -> [u8; 32] {
+    Sha256::digest(s.as_bytes()).into()
+}
+
+impl Tokens {
+    pub fn new(tokens: &[SecretString]) -> Self {
+        Tokens {
+            digests: Arc::new(tokens.iter().map(|t| digest(t.expose_secret())).collect()),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        !self.digests.is_empty()
+    }
+
+    fn accepts(&self, presented: &str) -> bool {
+        let d = digest(presented);
+        // Check every token so the time taken does not depend on which one matched.
+        self.digests
+            .iter()
+            .fold(subtle::Choice::from(0), |acc, t| acc | t.ct_eq(&d))
+            .into()
+    }
+}
+
+fn presented(req: &Request) -> Option<&str> {
+    if let Some(v) = req.headers().get(X_AUTH).and_then(|v| v.to_str().ok()) {
+        return Some(v.trim());
+    }
+    let auth = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = auth.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+pub async fn require_token(
+    State(tokens): State<Tokens>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    if !tokens.enabled() {
+        return Ok(next.run(req).await);
+    }
+    match presented(&req) {
+        None => Err(ApiError::unauthorized(
+            "missing API token: send `X-Auth: <token>` or `Authorization: Bearer <token>`",
+        )),
+        Some(t) if tokens.accepts(t) => Ok(next.run(req).await),
+        Some(_) => Err(ApiError::unauthorized("invalid API token")),
+    }
+}

@@ -1,0 +1,36 @@
+//! Liveness and readiness. Neither ever asks a source platform anything: a down
+//! gateway shows in its importer's status, not by taking this pod out of rotation.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::AppState;
+
+/// The process is alive and serving HTTP.
+#[utoipa::path(get, path = "/healthz", tag = "Health",
+    responses((status = 200, description = "Alive", body = Object)))]
+pub async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// The store is open and migrated and the scheduler is running.
+#[utoipa::path(get, path = "/readyz", tag = "Health",
+    responses((status = 200, description = "Ready", body = Object),
+              (status = 503, description = "Not ready", body = Object)))]
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let store = state.store.ready().await;
+    let scheduler = state.readiness.scheduler_running();
+    match (store, scheduler) {
+        (Ok(()), true) => (StatusCode::OK, Json(json!({"status": "ready"}))),
+        (store, scheduler) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({
+                "status": "not ready",
+                "store": store.map(|_| "ok".to_owned()).unwrap_or_else(|e| e.to_string()),
+                "scheduler": if scheduler { "running" } else { "stopped" },
+            })),
+        ),
+    }
+}

@@ -1,0 +1,355 @@
+//! The Importers API of seed 000 under `/api/apihub/v1/importers`, plus what users
+//! expect beyond it: read one, configure (`PUT`), run history.
+
+use apihub_connectors::ImporterType;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::error::{ApiError, ErrorEnvelope};
+use super::extract::{ApiJson, ApiQuery};
+use crate::clock::format_ms;
+use crate::importer::{ImporterSpec, ImporterStatus, SyncStatus, UpdateFrequency};
+use crate::secrets::{SecretError, mask_parameters};
+use crate::store::{ImporterRow, NewImporter, RunPage, StoreError};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_importers, create_importer))
+        .routes(routes!(get_importer, configure_importer, delete_importer))
+        .routes(routes!(trigger_importer))
+        .routes(routes!(list_runs))
+}
+
+/// Create or configure an importer. Only `name` is required. Enum values are
+/// accepted in any letter case. Read-only fields of the response (`importerId`,
+/// `lastRunDate`, ...) are accepted and ignored so a fetched importer can be sent back.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ImporterRequest {
+    /// Display name, 1-255 characters, unique (case-insensitive).
+    pub name: String,
+    /// Source type: aws_api_gateway, azure, apigee, kong, anypoint_exchange,
+    /// invicti_nad_agent, or the extension `directory`.
+    #[serde(default, rename = "type")]
+    #[schema(value_type = Option<String>, example = "aws_api_gateway")]
+    pub kind: Option<ImporterType>,
+    /// active, inactive or pending. Default: active with a type, pending without.
+    #[serde(default)]
+    pub status: Option<ImporterStatus>,
+    /// How often the importer runs; null means daily.
+    #[serde(default)]
+    pub update_frequency: Option<UpdateFrequency>,
+    /// Connection parameters of the type. Secret values are stored encrypted and
+    /// returned as `********`; sending `********` back keeps the stored secret.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub parameters: Option<Value>,
+    /// When true, definitions with no operations are not imported.
+    #[serde(default)]
+    pub exclude_empty_specs: Option<bool>,
+    #[serde(default)]
+    #[schema(ignore)]
+    #[allow(dead_code)] // read-only: accepted, ignored
+    importer_id: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    #[schema(ignore)]
+    #[allow(dead_code)] // read-only: accepted, ignored
+    last_run_date: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    #[schema(ignore)]
+    #[allow(dead_code)] // read-only: accepted, ignored
+    last_run_fail_reason: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    #[schema(ignore)]
+    #[allow(dead_code)] // read-only: accepted, ignored
+    sync_status: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    #[schema(ignore)]
+    #[allow(dead_code)] // read-only: accepted, ignored
+    extras: Option<serde::de::IgnoredAny>,
+}
+
+/// An importer as the seed's list example shows it, plus `excludeEmptySpecs`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImporterView {
+    pub importer_id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    #[schema(value_type = Option<String>, example = "Aws_api_gateway")]
+    pub kind: Option<ImporterType>,
+    pub status: ImporterStatus,
+    pub update_frequency: Option<UpdateFrequency>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_run_date: Option<String>,
+    pub last_run_fail_reason: Option<String>,
+    pub sync_status: SyncStatus,
+    /// Parameters with every secret replaced by `********`.
+    #[schema(value_type = Object)]
+    pub parameters: Value,
+    /// Daemon-side state: `createdAt`, `modifiedAt`, `nextRunAt`, `triggerPending`,
+    /// and while or after runs the running state and last counts.
+    #[schema(value_type = Option<Object>)]
+    pub extras: Option<Value>,
+    pub exclude_empty_specs: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImporterList {
+    pub importers: Vec<ImporterView>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1-100 (default 20).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// `0` or absent for the first page, then the previous response's `nextPage`.
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn limit(&self) -> Result<u32, ApiError> {
+        match self.limit {
+            None => Ok(20),
+            Some(n @ 1..=100) => Ok(n),
+            Some(_) => Err(ApiError::invalid("limit", "must be between 1 and 100")),
+        }
+    }
+}
+
+pub fn view(state: &AppState, row: ImporterRow) -> ImporterView {
+    let mut extras = json!({
+        "createdAt": format_ms(row.created_at),
+        "modifiedAt": format_ms(row.updated_at),
+        "nextRunAt": row.next_run_at.map(format_ms),
+        "triggerPending": row.trigger_requested_at.is_some(),
+    });
+    state.runtime_extras(&row.id, &mut extras);
+    ImporterView {
+        importer_id: row.id,
+        name: row.name,
+        kind: row.kind,
+        status: row.status,
+        update_frequency: row.update_frequency,
+        last_run_date: row.last_run_at.map(format_ms),
+        last_run_fail_reason: row.last_run_fail_reason,
+        sync_status: row.sync_status,
+        parameters: mask_parameters(&row.parameters),
+        extras: Some(extras),
+        exclude_empty_specs: row.exclude_empty_specs,
+    }
+}
+
+fn to_spec(req: ImporterRequest) -> Result<ImporterSpec, ApiError> {
+    let spec = ImporterSpec::validate(
+        &req.name,
+        req.kind,
+        req.status,
+        req.update_frequency,
+        req.parameters,
+        req.exclude_empty_specs,
+    )
+    .map_err(|e| ApiError::invalid(e.field, e.message))?;
+    if let Some(kind) = spec.kind {
+        apihub_connectors::validate_parameters(kind, &spec.parameters)
+            .map_err(|e| ApiError::invalid(e.field, e.message))?;
+    }
+    Ok(spec)
+}
+
+fn secret_error(e: SecretError) -> StoreError {
+    match e {
+        SecretError::Field { field, message } => StoreError::Rejected { field, message },
+        other => StoreError::Corrupt(other.to_string()),
+    }
+}
+
+/// List all importers.
+#[utoipa::path(get, path = "", tag = "Importers",
+    responses((status = 200, description = "Every importer", body = ImporterList)))]
+async fn list_importers(State(state): State<AppState>) -> Result<Json<ImporterList>, ApiError> {
+    let rows = state.store.list_importers().await?;
+    Ok(Json(ImporterList {
+        importers: rows.into_iter().map(|r| view(&state, r)).collect(),
+    }))
+}
+
+/// Create an importer. Returns HTTP 200 with the new importer (its `importerId`).
+#[utoipa::path(post, path = "", tag = "Importers", request_body = ImporterRequest,
+    responses((status = 200, description = "Created", body = ImporterView),
+              (status = 400, description = "Invalid input", body = ErrorEnvelope),
+              (status = 409, description = "Name already used", body = ErrorEnvelope),
+              (status = 413, description = "Body too large", body = ErrorEnvelope),
+              (status = 415, description = "Not JSON", body = ErrorEnvelope)))]
+async fn create_importer(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<ImporterRequest>,
+) -> Result<Json<ImporterView>, ApiError> {
+    let spec = to_spec(req)?;
+    let id = uuid::Uuid::now_v7().to_string();
+    let parameters = state
+        .cipher
+        .seal_parameters(&id, &spec.parameters, None)
+        .map_err(|e| ApiError::from(secret_error(e)))?;
+    let row = state
+        .store
+        .create_importer(id, new_importer(spec, parameters), state.clock.now_ms())
+        .await?;
+    tracing::info!(importer = %row.id, name = %row.name, "Importer created.");
+    state.importers_changed();
+    Ok(Json(view(&state, row)))
+}
+
+fn new_importer(spec: ImporterSpec, parameters: Value) -> NewImporter {
+    NewImporter {
+        name: spec.name,
+        kind: spec.kind,
+        status: spec.status,
+        update_frequency: spec.update_frequency,
+        parameters,
+        exclude_empty_specs: spec.exclude_empty_specs,
+    }
+}
+
+/// Get one importer.
+#[utoipa::path(get, path = "/{importerId}", tag = "Importers",
+    params(("importerId" = String, Path, description = "Importer id")),
+    responses((status = 200, description = "The importer", body = ImporterView),
+              (status = 404, description = "Unknown id", body = ErrorEnvelope)))]
+async fn get_importer(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ImporterView>, ApiError> {
+    match state.store.get_importer(&id).await? {
+        Some(row) => Ok(Json(view(&state, row))),
+        None => Err(ApiError::not_found("importer", &id)),
+    }
+}
+
+/// Configure an importer: replaces its settings (same rules as create). Secret
+/// parameters sent as `********` keep their stored value. A new frequency or status
+/// takes effect at once.
+#[utoipa::path(put, path = "/{importerId}", tag = "Importers", request_body = ImporterRequest,
+    params(("importerId" = String, Path, description = "Importer id")),
+    responses((status = 200, description = "Updated", body = ImporterView),
+              (status = 400, description = "Invalid input", body = ErrorEnvelope),
+              (status = 404, description = "Unknown id", body = ErrorEnvelope),
+              (status = 409, description = "Name already used", body = ErrorEnvelope)))]
+async fn configure_importer(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ImporterRequest>,
+) -> Result<Json<ImporterView>, ApiError> {
+    let spec = to_spec(req)?;
+    let cipher = state.cipher.clone();
+    let owner = id.clone();
+    let input = spec.parameters.clone();
+    let seal = move |previous: &Value| {
+        cipher
+            .seal_parameters(&owner, &input, Some(previous))
+            .map_err(secret_error)
+    };
+    let result = state
+        .store
+        .configure_importer(
+            id.clone(),
+            new_importer(spec, Value::Null),
+            seal,
+            state.clock.now_ms(),
+        )
+        .await;
+    let row = match result {
+        Err(StoreError::NotFound) => return Err(ApiError::not_found("importer", &id)),
+        other => other?,
+    };
+    tracing::info!(importer = %row.id, "Importer configured.");
+    state.importers_changed();
+    Ok(Json(view(&state, row)))
+}
+
+/// Delete an importer. Definitions it imported stay in the inventory.
+#[utoipa::path(delete, path = "/{importerId}", tag = "Importers",
+    params(("importerId" = String, Path, description = "Importer id")),
+    responses((status = 204, description = "Deleted"),
+              (status = 404, description = "Unknown id", body = ErrorEnvelope)))]
+async fn delete_importer(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if !state.store.delete_importer(&id).await? {
+        return Err(ApiError::not_found("importer", &id));
+    }
+    tracing::info!(importer = %id, "Importer deleted.");
+    state.importer_deleted(&id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Run an importer now. A trigger during a run queues exactly one more run.
+#[utoipa::path(post, path = "/{importerId}/trigger", tag = "Importers",
+    params(("importerId" = String, Path, description = "Importer id")),
+    responses((status = 204, description = "Run requested"),
+              (status = 404, description = "Unknown id", body = ErrorEnvelope),
+              (status = 409, description = "Importer is pending or has no type", body = ErrorEnvelope)))]
+async fn trigger_importer(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let row = state
+        .store
+        .get_importer(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("importer", &id))?;
+    if row.status == ImporterStatus::Pending {
+        return Err(ApiError::conflict(
+            "importer is pending: set its status to active or inactive before triggering it",
+        ));
+    }
+    if row.kind.is_none() {
+        return Err(ApiError::conflict(
+            "importer has no type; set one before triggering it",
+        ));
+    }
+    if !state
+        .store
+        .request_trigger(&id, state.clock.now_ms())
+        .await?
+    {
+        return Err(ApiError::not_found("importer", &id));
+    }
+    state.triggered(&id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Run history of an importer, newest first.
+#[utoipa::path(get, path = "/{importerId}/runs", tag = "Importers",
+    params(("importerId" = String, Path, description = "Importer id"), PageQuery),
+    responses((status = 200, description = "One page of runs", body = RunPage),
+              (status = 400, description = "Bad limit or cursor", body = ErrorEnvelope),
+              (status = 404, description = "Unknown id", body = ErrorEnvelope)))]
+async fn list_runs(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<RunPage>, ApiError> {
+    let limit = q.limit()?;
+    if state.store.get_importer(&id).await?.is_none() {
+        return Err(ApiError::not_found("importer", &id));
+    }
+    Ok(Json(
+        state
+            .store
+            .list_runs(&id, limit, q.cursor.as_deref())
+            .await?,
+    ))
+}

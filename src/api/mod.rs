@@ -1,0 +1,130 @@
+//! The HTTP API: the Importers API (seed 000), health, and the daemon's own OpenAPI
+//! document and Swagger UI. Every route goes through `utoipa_axum::routes!`, so
+//! the document at `/openapi.json` describes exactly the routes that are served.
+//!
+//! # Design notes
+//! - Errors: one envelope ([`error::ApiError`]) for everything, including unknown
+//!   routes (404), wrong methods (405), non-JSON bodies (415), oversized bodies (413)
+//!   and panics (500).
+//! - Auth: `/api/...` requires a token when tokens are configured ([`auth`]);
+//!   health, metrics and the docs do not.
+
+pub mod auth;
+mod docs;
+pub mod error;
+pub mod extract;
+mod health;
+pub mod importers;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, header};
+use axum::response::IntoResponse;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::clock::Clock;
+use crate::secrets::Cipher;
+use crate::store::Store;
+
+pub const IMPORTERS_PATH: &str = "/api/apihub/v1/importers";
+
+/// What the scheduler exposes to the API: wake-ups when importers change and
+/// whether it is running.
+#[derive(Default)]
+pub struct Readiness {
+    scheduler: AtomicBool,
+}
+
+impl Readiness {
+    pub fn set_scheduler_running(&self, running: bool) {
+        self.scheduler.store(running, Ordering::SeqCst);
+    }
+
+    pub fn scheduler_running(&self) -> bool {
+        self.scheduler.load(Ordering::SeqCst)
+    }
+}
+
+/// The one context every handler gets.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub cipher: Arc<Cipher>,
+    pub clock: Clock,
+    pub readiness: Arc<Readiness>,
+    pub schedule_changed: Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    /// Live, non-persisted facts about an importer for its `extras`.
+    pub fn runtime_extras(&self, _id: &str, _extras: &mut serde_json::Value) {}
+
+    /// Wakes the scheduler so a new frequency or status applies without restart.
+    pub fn importers_changed(&self) {
+        self.schedule_changed.notify_one();
+    }
+
+    pub fn importer_deleted(&self, _id: &str) {
+        self.schedule_changed.notify_one();
+    }
+
+    pub fn triggered(&self, _id: &str) {
+        self.schedule_changed.notify_one();
+    }
+}
+
+pub struct RouterSettings {
+    pub tokens: auth::Tokens,
+    pub max_body_bytes: usize,
+}
+
+/// The complete router with its middleware, and the OpenAPI document it serves.
+pub fn router(state: AppState, settings: RouterSettings) -> (Router, utoipa::openapi::OpenApi) {
+    let protected = OpenApiRouter::new()
+        .nest(IMPORTERS_PATH, importers::router())
+        .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+        .route_layer(axum::middleware::from_fn_with_state(
+            settings.tokens.clone(),
+            auth::require_token,
+        ));
+    let public = OpenApiRouter::new()
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz));
+    let (api, openapi) = OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
+        .merge(protected)
+        .merge(public)
+        .with_state(state)
+        .split_for_parts();
+
+    let x_request_id = HeaderName::from_static("x-request-id");
+    let router = api
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi.clone()))
+        .fallback(error::route_not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(CatchPanicLayer::custom(|_| {
+            error::ApiError::internal(&"handler panicked").into_response()
+        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            HeaderName::from_static(auth::X_AUTH),
+        ]))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid));
+    (router, openapi)
+}

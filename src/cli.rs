@@ -1,0 +1,141 @@
+//! The command line. `serve` runs the daemon; `validate` checks a config file (used
+//! by systemd's `ExecStartPre`); `importers ...` manage a running daemon over HTTP.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::app::{App, shutdown_signal};
+use crate::client::Client;
+use crate::config::{Settings, Sources};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "apihub-importer",
+    version,
+    about = "Pulls API definitions out of API gateways into an API Hub inventory."
+)]
+pub struct Cli {
+    /// Config file (default: config/apihub-importer.yaml when it exists).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the daemon: HTTP API, embedded inventory and scheduler.
+    Serve,
+    /// Check a config file and exit non-zero with the problem when it is wrong.
+    Validate,
+    /// Print the version.
+    Version,
+    /// Manage importers of a running daemon over its HTTP API.
+    Importers {
+        /// Base URL of the daemon.
+        #[arg(
+            long,
+            env = "APIHUB_URL",
+            default_value = "http://127.0.0.1:8080",
+            global = true
+        )]
+        url: String,
+        /// API token (sent as `Authorization: Bearer`).
+        #[arg(long, env = "APIHUB_TOKEN", hide_env_values = true, global = true)]
+        token: Option<String>,
+        #[command(subcommand)]
+        action: ImporterAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImporterAction {
+    /// List importers as JSON.
+    List,
+    /// Create an importer from a JSON body (seed 000 shape).
+    Create {
+        /// The JSON body, or `@file` / `@-` to read it from a file or stdin.
+        body: String,
+    },
+    /// Run an importer now.
+    Trigger { importer_id: String },
+    /// Delete an importer (its inventory data stays).
+    Delete { importer_id: String },
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Version => {
+            println!("apihub-importer {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+        Command::Validate => validate(cli.config),
+        Command::Serve => serve(cli.config).await,
+        Command::Importers { url, token, action } => importers(&url, token, action).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load(config: Option<PathBuf>) -> anyhow::Result<Settings> {
+    let sources = Sources::from_process(config.as_deref())?;
+    Ok(Settings::load(&sources)?)
+}
+
+fn validate(config: Option<PathBuf>) -> anyhow::Result<()> {
+    let sources = Sources::from_process(config.as_deref())?;
+    Settings::load(&sources)?;
+    let origin = sources
+        .file
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "built-in defaults".into());
+    println!("config OK: {origin}");
+    Ok(())
+}
+
+async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
+    let settings = load(config)?;
+    crate::telemetry::init(&settings.log);
+    let app = App::build(settings).await?;
+    app.run_until_stopped(shutdown_signal()).await
+}
+
+async fn importers(url: &str, token: Option<String>, action: ImporterAction) -> anyhow::Result<()> {
+    let client = Client::new(url, token)?;
+    let out = match action {
+        ImporterAction::List => client.call(Method::GET, "", None).await?,
+        ImporterAction::Create { body } => {
+            let text = match body.strip_prefix('@') {
+                Some("-") => std::io::read_to_string(std::io::stdin())?,
+                Some(path) => std::fs::read_to_string(path)?,
+                None => body,
+            };
+            let json: Value = serde_json::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("the body is not valid JSON: {e}"))?;
+            client.call(Method::POST, "", Some(json)).await?
+        }
+        ImporterAction::Trigger { importer_id } => {
+            client
+                .call(Method::POST, &format!("/{importer_id}/trigger"), None)
+                .await?
+        }
+        ImporterAction::Delete { importer_id } => {
+            client
+                .call(Method::DELETE, &format!("/{importer_id}"), None)
+                .await?
+        }
+    };
+    if !out.is_null() {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    Ok(())
+}

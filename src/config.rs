@@ -1,0 +1,361 @@
+//! Configuration: one YAML file plus `APIHUB_*` environment overrides, parsed into
+//! typed settings at start. Unknown keys are errors that name the key, so a typo never
+//! silently falls back to a default. The doc comments on each field are the operator
+//! reference (README "Configuration").
+//!
+//! Environment overrides use `__` between levels: `APIHUB_SERVER__BIND=0.0.0.0:8080`.
+//! Only variables with a `__` are read as overrides, which leaves `APIHUB_URL` and
+//! `APIHUB_TOKEN` to the command-line client.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Where `serve` and `validate` look when `--config` is not given.
+pub const DEFAULT_CONFIG_PATH: &str = "config/apihub-importer.yaml";
+const ENV_PREFIX: &str = "APIHUB_";
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    #[serde(default)]
+    pub server: ServerSettings,
+    #[serde(default)]
+    pub store: StoreSettings,
+    #[serde(default)]
+    pub secrets: SecretSettings,
+    #[serde(default)]
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address and port to listen on. Without `auth_tokens` only a loopback address is
+    /// accepted. Port 0 picks a free port.
+    #[serde(default = "default_bind")]
+    pub bind: SocketAddr,
+    /// API tokens accepted in `X-Auth: <token>` or `Authorization: Bearer <token>`.
+    /// Empty means no authentication, which is only allowed on loopback.
+    #[serde(default)]
+    pub auth_tokens: Vec<SecretString>,
+    /// Largest JSON request body, in bytes; larger bodies get 413.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: usize,
+    /// How long in-flight requests and runs get to finish after SIGTERM/SIGINT.
+    #[serde(default = "default_shutdown_timeout_secs")]
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    /// SQLite database file; its directory is created if missing.
+    #[serde(default = "default_store_path")]
+    pub path: PathBuf,
+    /// Connections in the pool (readers run in parallel; SQLite serialises writers).
+    #[serde(default = "default_pool_size")]
+    pub pool_size: usize,
+    /// How long a statement waits for a lock held by another connection.
+    #[serde(default = "default_busy_timeout_ms")]
+    pub busy_timeout_ms: u64,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SecretSettings {
+    /// Base64 of a 32-byte key that encrypts secret importer parameters at rest.
+    /// Prefer `APIHUB_SECRETS__KEY` or `key_file` to writing it here.
+    #[serde(default)]
+    pub key: Option<SecretString>,
+    /// File holding the key. Default: `secret.key` next to the database, generated
+    /// with mode 0600 on first start.
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `pretty` for terminals, `json` for log collectors.
+    #[serde(default)]
+    pub format: LogFormat,
+    /// Default filter, e.g. `info` or `apihub_importer=debug,info`. `RUST_LOG` wins.
+    #[serde(default = "default_log_level")]
+    pub level: String,
+}
+
+#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Pretty,
+    Json,
+}
+
+fn default_bind() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+const fn default_max_body_bytes() -> usize {
+    1024 * 1024
+}
+const fn default_shutdown_timeout_secs() -> u64 {
+    20
+}
+fn default_store_path() -> PathBuf {
+    PathBuf::from("./data/apihub.db")
+}
+const fn default_pool_size() -> usize {
+    8
+}
+const fn default_busy_timeout_ms() -> u64 {
+    5_000
+}
+fn default_log_level() -> String {
+    "info".into()
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            bind: default_bind(),
+            auth_tokens: Vec::new(),
+            max_body_bytes: default_max_body_bytes(),
+            shutdown_timeout_secs: default_shutdown_timeout_secs(),
+        }
+    }
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings {
+            path: default_store_path(),
+            pool_size: default_pool_size(),
+            busy_timeout_ms: default_busy_timeout_ms(),
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            format: LogFormat::default(),
+            level: default_log_level(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {0} does not exist")]
+    Missing(PathBuf),
+    #[error("config file {path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+/// Where the settings come from: the file (if any) and the environment.
+pub struct Sources {
+    pub file: Option<PathBuf>,
+    pub env: HashMap<String, String>,
+}
+
+impl Sources {
+    /// `--config` when given (it must exist); else the default path if it exists.
+    pub fn from_process(explicit: Option<&Path>) -> Result<Self, ConfigError> {
+        let file = match explicit {
+            Some(p) if !p.exists() => return Err(ConfigError::Missing(p.to_path_buf())),
+            Some(p) => Some(p.to_path_buf()),
+            None => Some(PathBuf::from(DEFAULT_CONFIG_PATH)).filter(|p| p.exists()),
+        };
+        Ok(Sources {
+            file,
+            env: std::env::vars().collect(),
+        })
+    }
+}
+
+impl Settings {
+    pub fn load(sources: &Sources) -> Result<Settings, ConfigError> {
+        let origin = sources
+            .file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(defaults)".into());
+        let invalid = |message: String| ConfigError::Invalid {
+            path: origin.clone(),
+            message,
+        };
+        let mut builder = config::Config::builder();
+        if let Some(path) = &sources.file {
+            let text = std::fs::read_to_string(path).map_err(|e| invalid(e.to_string()))?;
+            builder = builder.add_source(config::File::from_str(&text, config::FileFormat::Yaml));
+        }
+        let overrides: HashMap<String, String> = sources
+            .env
+            .iter()
+            .filter(|(k, _)| k.starts_with(ENV_PREFIX) && k.contains("__"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix(ENV_PREFIX.trim_end_matches('_'))
+                .prefix_separator("_")
+                .separator("__")
+                .try_parsing(true)
+                .list_separator(",")
+                .with_list_parse_key("server.auth_tokens")
+                .source(Some(overrides)),
+        );
+        let settings: Settings = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| invalid(e.to_string()))?;
+        settings.check().map_err(invalid)?;
+        Ok(settings)
+    }
+
+    /// Cross-field rules that serde cannot express.
+    fn check(&self) -> Result<(), String> {
+        if self.store.pool_size == 0 {
+            return Err("store.pool_size must be at least 1".into());
+        }
+        if self.server.max_body_bytes < 1024 {
+            return Err("server.max_body_bytes must be at least 1024".into());
+        }
+        if self.auth_required() || self.server.bind.ip().is_loopback() {
+            return Ok(());
+        }
+        Err(format!(
+            "server.bind is {} but no server.auth_tokens are configured; \
+             without tokens the API only listens on loopback (e.g. 127.0.0.1:{})",
+            self.server.bind,
+            self.server.bind.port()
+        ))
+    }
+
+    pub fn auth_required(&self) -> bool {
+        !self.server.auth_tokens.is_empty()
+    }
+
+    /// Directory that holds the database and the generated key file.
+    pub fn data_dir(&self) -> PathBuf {
+        match self.store.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(yaml: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.yaml");
+        std::fs::write(&path, yaml).expect("write");
+        Settings::load(&Sources {
+            file: Some(path),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        })
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = load("server:\n  bindd: 1\n", &[]).expect_err("must fail");
+        let msg = err.to_string();
+        assert!(msg.contains("bindd") && msg.contains("server"), "{msg}");
+    }
+
+    #[test]
+    fn env_overrides_file_and_lists_split() {
+        let s = load(
+            "server:\n  bind: 127.0.0.1:9000\n",
+            &[
+                ("APIHUB_SERVER__BIND", "0.0.0.0:7000"),
+                ("APIHUB_SERVER__AUTH_TOKENS", "a,b"),
+                ("APIHUB_TOKEN", "client-only"),
+            ],
+        )
+        .expect("valid");
+        assert_eq!(s.server.bind.port(), 7000);
+        assert_eq!(s.server.auth_tokens.len(), 2);
+    }
+
+    #[test]
+    fn non_loopback_without_tokens_is_refused() {
+        let err = load("server:\n  bind: 0.0.0.0:8080\n", &[]).expect_err("must fail");
+        assert!(err.to_string().contains("auth_tokens"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        let err = load("store:\n  pool_size: many\n", &[]).expect_err("must fail");
+        assert!(err.to_string().contains("store.pool_size"), "{err}");
+    }
+
+    /// Every YAML file we ship must load (Omicron's `test_repo_configs_are_valid`).
+    #[test]
+    fn shipped_configs_are_valid() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).expect("config dir") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                Settings::load(&Sources {
+                    file: Some(path.clone()),
+                    env: HashMap::new(),
+                })
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                seen += 1;
+            }
+        }
+        assert!(seen >= 1, "no config files found in {}", dir.display());
+    }
+
+    /// The ConfigMap payloads of the Kubernetes manifests are configs too.
+    #[test]
+    fn kubernetes_config_map_payloads_are_valid() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("config/kubernetes/apihub-importer.yaml");
+        let text = std::fs::read_to_string(&path).expect("manifest");
+        let docs: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&text)
+            .map(|d| serde_yaml::Value::deserialize(d).expect("yaml document"))
+            .collect();
+        // The pod gets the Secret's keys as environment variables.
+        let env: HashMap<String, String> = docs
+            .iter()
+            .filter(|d| d["kind"].as_str() == Some("Secret"))
+            .filter_map(|d| d["stringData"].as_mapping())
+            .flatten()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v.as_str()?.to_owned())))
+            .collect();
+        assert!(env.contains_key("APIHUB_SERVER__AUTH_TOKENS"));
+        let mut seen = 0;
+        for value in &docs {
+            if value["kind"].as_str() != Some("ConfigMap") {
+                continue;
+            }
+            let Some(data) = value["data"].as_mapping() else {
+                continue;
+            };
+            for (name, payload) in data {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let file = dir.path().join("c.yaml");
+                std::fs::write(&file, payload.as_str().expect("string payload")).expect("write");
+                Settings::load(&Sources {
+                    file: Some(file),
+                    env: env.clone(),
+                })
+                .unwrap_or_else(|e| panic!("{name:?}: {e}"));
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 1);
+    }
+}

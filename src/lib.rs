@@ -1,0 +1,31 @@
+//! # apihub-importer
+//!
+//! A daemon that keeps an API inventory complete by itself: importers pull API
+//! definitions out of gateways on a schedule and upsert them into an API Hub
+//! inventory.
+//!
+//! ## Layout
+//! - [`cli`]: the command line (`serve`, `validate`, `version`, `importers ...`).
+//! - [`config`]: YAML + `APIHUB_*` settings.
+//! - [`app`]: start-up, serving, graceful shutdown.
+//! - [`api`]: HTTP routes, error envelope, auth, OpenAPI document.
+//! - [`importer`]: what a valid importer is (shared by API and CLI).
+//! - [`store`]: SQLite; the only module that sees SQL.
+//! - [`secrets`]: encryption of secret parameters at rest.
+//! - [`clock`]: time, pausable in tests.
+//! - [`telemetry`]: logging setup.
+//!
+//! The connectors and the definition normalizer live in the `apihub-connectors` crate,
+//! which knows nothing of this one.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod client;
+pub mod clock;
+pub mod config;
+pub mod importer;
+pub mod secrets;
+pub mod store;
+pub mod telemetry;
+mod wire;

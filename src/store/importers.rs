@@ -1,0 +1,232 @@
+//! Importer rows: create, read, configure, delete, trigger requests.
+
+use apihub_connectors::ImporterType;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde_json::Value;
+
+use super::{Store, StoreError, is_unique_violation};
+use crate::importer::{ImporterStatus, SyncStatus, UpdateFrequency};
+
+/// An importer as stored; `parameters` has its secrets sealed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImporterRow {
+    pub id: String,
+    pub name: String,
+    pub kind: Option<ImporterType>,
+    pub status: ImporterStatus,
+    pub update_frequency: Option<UpdateFrequency>,
+    pub parameters: Value,
+    pub exclude_empty_specs: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub sync_status: SyncStatus,
+    pub last_run_at: Option<i64>,
+    pub last_run_fail_reason: Option<String>,
+    pub next_run_at: Option<i64>,
+    pub trigger_requested_at: Option<i64>,
+}
+
+/// What create and configure write. `parameters` must already be sealed.
+#[derive(Debug, Clone)]
+pub struct NewImporter {
+    pub name: String,
+    pub kind: Option<ImporterType>,
+    pub status: ImporterStatus,
+    pub update_frequency: Option<UpdateFrequency>,
+    pub parameters: Value,
+    pub exclude_empty_specs: bool,
+}
+
+const COLUMNS: &str = "id, name, type, status, freq_unit, freq_value, parameters, \
+    exclude_empty_specs, created_at, updated_at, sync_status, last_run_at, \
+    last_run_fail_reason, next_run_at, trigger_requested_at";
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("{what}: {e}").into(),
+    )
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<ImporterRow> {
+    let kind: Option<String> = r.get(2)?;
+    let status: String = r.get(3)?;
+    let unit: Option<String> = r.get(4)?;
+    let value: Option<u32> = r.get(5)?;
+    let params: String = r.get(6)?;
+    let sync: String = r.get(10)?;
+    Ok(ImporterRow {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        kind: kind
+            .map(|k| k.parse().map_err(|e| corrupt("type", e)))
+            .transpose()?,
+        status: status.parse().map_err(|e| corrupt("status", e))?,
+        update_frequency: match (unit, value) {
+            (Some(u), Some(v)) => Some(UpdateFrequency {
+                unit: u.parse().map_err(|e| corrupt("freq_unit", e))?,
+                value: v,
+            }),
+            _ => None,
+        },
+        parameters: serde_json::from_str(&params).map_err(|e| corrupt("parameters", e))?,
+        exclude_empty_specs: r.get(7)?,
+        created_at: r.get(8)?,
+        updated_at: r.get(9)?,
+        sync_status: sync.parse().map_err(|e| corrupt("sync_status", e))?,
+        last_run_at: r.get(11)?,
+        last_run_fail_reason: r.get(12)?,
+        next_run_at: r.get(13)?,
+        trigger_requested_at: r.get(14)?,
+    })
+}
+
+pub(super) fn get(conn: &Connection, id: &str) -> Result<Option<ImporterRow>, StoreError> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM importers WHERE id = ?1"),
+        [id],
+        from_row,
+    )
+    .optional()
+    .map_err(StoreError::from)
+}
+
+fn name_conflict(name: &str) -> StoreError {
+    StoreError::Conflict(format!("an importer named `{name}` already exists"))
+}
+
+impl Store {
+    pub async fn create_importer(
+        &self,
+        id: String,
+        new: NewImporter,
+        now: i64,
+    ) -> Result<ImporterRow, StoreError> {
+        self.write(move |tx| {
+            let inserted = tx.execute(
+                "INSERT INTO importers (id, name, type, status, freq_unit, freq_value, parameters, \
+                 exclude_empty_specs, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                params![
+                    id,
+                    new.name,
+                    new.kind.map(|k| k.as_str()),
+                    new.status.as_str(),
+                    new.update_frequency.map(|f| f.unit.as_str()),
+                    new.update_frequency.map(|f| f.value),
+                    new.parameters.to_string(),
+                    new.exclude_empty_specs,
+                    now,
+                ],
+            );
+            match inserted {
+                Err(e) if is_unique_violation(&e) => Err(name_conflict(&new.name)),
+                other => other.map_err(StoreError::from),
+            }?;
+            get(tx, &id)?.ok_or(StoreError::NotFound)
+        })
+        .await
+    }
+
+    /// Replaces an importer's configuration. `seal` gets the stored (sealed)
+    /// parameters so masked secrets can be kept; it runs inside the transaction.
+    pub async fn configure_importer<F>(
+        &self,
+        id: String,
+        new: NewImporter,
+        seal: F,
+        now: i64,
+    ) -> Result<ImporterRow, StoreError>
+    where
+        F: FnOnce(&Value) -> Result<Value, StoreError> + Send + 'static,
+    {
+        self.write(move |tx| {
+            let old = get(tx, &id)?.ok_or(StoreError::NotFound)?;
+            let parameters = seal(&old.parameters)?;
+            let schedule_changed =
+                old.update_frequency != new.update_frequency || old.status != new.status;
+            let updated = tx.execute(
+                "UPDATE importers SET name = ?2, type = ?3, status = ?4, freq_unit = ?5, \
+                 freq_value = ?6, parameters = ?7, exclude_empty_specs = ?8, updated_at = ?9, \
+                 next_run_at = CASE WHEN ?10 THEN NULL ELSE next_run_at END \
+                 WHERE id = ?1",
+                params![
+                    id,
+                    new.name,
+                    new.kind.map(|k| k.as_str()),
+                    new.status.as_str(),
+                    new.update_frequency.map(|f| f.unit.as_str()),
+                    new.update_frequency.map(|f| f.value),
+                    parameters.to_string(),
+                    new.exclude_empty_specs,
+                    now,
+                    schedule_changed,
+                ],
+            );
+            match updated {
+                Err(e) if is_unique_violation(&e) => Err(name_conflict(&new.name)),
+                other => other.map_err(StoreError::from),
+            }?;
+            get(tx, &id)?.ok_or(StoreError::NotFound)
+        })
+        .await
+    }
+
+    pub async fn get_importer(&self, id: &str) -> Result<Option<ImporterRow>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |c| get(c, &id)).await
+    }
+
+    /// By id, or else by name (case-insensitive), for the CLI.
+    pub async fn find_importer(&self, id_or_name: &str) -> Result<Option<ImporterRow>, StoreError> {
+        let key = id_or_name.to_owned();
+        self.read(move |c| {
+            if let Some(row) = get(c, &key)? {
+                return Ok(Some(row));
+            }
+            c.query_row(
+                &format!("SELECT {COLUMNS} FROM importers WHERE name = ?1"),
+                [&key],
+                from_row,
+            )
+            .optional()
+            .map_err(StoreError::from)
+        })
+        .await
+    }
+
+    /// Every importer, oldest first.
+    pub async fn list_importers(&self) -> Result<Vec<ImporterRow>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {COLUMNS} FROM importers ORDER BY created_at, id"
+            ))?;
+            let rows = stmt
+                .query_map([], from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// Deletes the importer and its run history; inventory data is not touched.
+    pub async fn delete_importer(&self, id: &str) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.write(move |tx| Ok(tx.execute("DELETE FROM importers WHERE id = ?1", [&id])? > 0))
+            .await
+    }
+
+    /// Records a manual run request; `false` if the importer does not exist.
+    pub async fn request_trigger(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.write(move |tx| {
+            Ok(tx.execute(
+                "UPDATE importers SET trigger_requested_at = COALESCE(trigger_requested_at, ?2) \
+                 WHERE id = ?1",
+                params![id, now],
+            )? > 0)
+        })
+        .await
+    }
+}

@@ -1,0 +1,177 @@
+//! All SQL lives here, behind functions named for what they do
+//! (`create_importer`, `list_runs`, ...). Nothing outside this module sees a
+//! connection, which keeps the door open for a second backend.
+//!
+//! # Design notes
+//! SQLite in WAL mode: readers never block the writer and vice versa. Every call runs
+//! on a pooled connection inside `spawn_blocking` (deadpool-sqlite's `interact`), so
+//! HTTP handlers never block the async runtime. Writes open `BEGIN IMMEDIATE`
+//! transactions: a writer takes the lock up front and waits on `busy_timeout` instead
+//! of failing with `SQLITE_BUSY` when a read transaction tries to upgrade.
+//! Timestamps are stored as integer milliseconds since the Unix epoch (UTC).
+
+mod cursor;
+mod importers;
+mod migrations;
+mod runs;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use deadpool_sqlite::{Hook, HookError, Pool, Runtime};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+pub use cursor::Cursor;
+pub use importers::{ImporterRow, NewImporter};
+pub use runs::{RunCounts, RunPage, RunRow, RunStatus, RunTrigger};
+
+use crate::config::StoreSettings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    /// A request rule that can only be checked against stored data.
+    #[error("{field}: {message}")]
+    Rejected { field: String, message: String },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("database unavailable: {0}")]
+    Pool(String),
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database, switches it to WAL and applies every
+    /// pending migration before the pool hands out a connection.
+    pub async fn open(settings: &StoreSettings) -> Result<Store, StoreError> {
+        let path = settings.path.clone();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            create_private_dir(dir)
+                .map_err(|e| StoreError::Pool(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let busy = Duration::from_millis(settings.busy_timeout_ms);
+        let migrate_path = path.clone();
+        tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+            let mut conn = Connection::open(&migrate_path)?;
+            configure(&conn, busy)?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            migrations::migrations().to_latest(&mut conn)?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| StoreError::Pool(e.to_string()))??;
+
+        let pool = deadpool_sqlite::Config::new(&path)
+            .builder(Runtime::Tokio1)
+            .map_err(|e| StoreError::Pool(e.to_string()))?
+            .max_size(settings.pool_size)
+            .post_create(Hook::sync_fn(move |conn, _| {
+                let guard = conn
+                    .lock()
+                    .map_err(|_| HookError::message("connection mutex poisoned"))?;
+                configure(&guard, busy).map_err(|e| HookError::message(e.to_string()))
+            }))
+            .build()
+            .map_err(|e| StoreError::Pool(e.to_string()))?;
+        Ok(Store { pool, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn with_conn<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let conn = self
+            .pool
+            .get()
+            .await
+            .map_err(|e| StoreError::Pool(e.to_string()))?;
+        conn.interact(f)
+            .await
+            .map_err(|e| StoreError::Pool(e.to_string()))?
+    }
+
+    /// Runs `f` on a pooled connection for reading.
+    async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        self.with_conn(move |c| f(c)).await
+    }
+
+    /// Runs `f` in one immediate transaction; commits only if it returns `Ok`.
+    async fn write<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&Transaction<'_>) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        self.with_conn(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Readiness: the database answers and every migration is applied.
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        self.read(|c| {
+            let pending = migrations::migrations().pending_migrations(c)?;
+            if pending == 0 {
+                Ok(())
+            } else {
+                Err(StoreError::Corrupt(format!("{pending} migrations pending")))
+            }
+        })
+        .await
+    }
+}
+
+/// The data directory holds the database and the key file: owner-only when we make it.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+fn configure(conn: &Connection, busy: Duration) -> Result<(), rusqlite::Error> {
+    conn.busy_timeout(busy)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(())
+}
+
+/// `true` when the error is a uniqueness violation (mapped to 409 by callers).
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
+}

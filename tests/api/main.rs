@@ -1,0 +1,5 @@
+//! Integration tests of the HTTP API against an in-process daemon on port 0.
+
+mod docs;
+mod helpers;
+mod importers;

@@ -1,0 +1,281 @@
+//! Tests of the real `apihub-importer` binary: config validation, restart on the
+//! same database, SIGTERM with requests in flight, and what reaches the logs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+mod readme;
+
+const BIN: &str = env!("CARGO_BIN_EXE_apihub-importer");
+const IMPORTERS: &str = "/api/apihub/v1/importers";
+
+pub(crate) struct Daemon {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+fn write_config(dir: &Path, extra: &str) -> PathBuf {
+    let path = dir.join("config.yaml");
+    let text = format!(
+        "server:\n  bind: 127.0.0.1:0\n  shutdown_timeout_secs: 5\nstore:\n  path: {}\nlog:\n  format: json\n  level: debug\n{extra}",
+        dir.join("data/apihub.db").display()
+    );
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+impl Daemon {
+    // The child is owned by `Daemon`, whose `Drop` kills and waits for it.
+    #[allow(clippy::zombie_processes)]
+    fn start(dir: &Path) -> Daemon {
+        let config = write_config(dir, "");
+        let log = dir.join(format!(
+            "daemon-{}.log",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        let child = Command::new(BIN)
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
+            .expect("spawn daemon");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(addr) = text.lines().find_map(listening_addr) {
+                return Daemon {
+                    child,
+                    base: format!("http://{addr}"),
+                    log,
+                };
+            }
+            assert!(Instant::now() < deadline, "daemon did not start:\n{text}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn pid(&self) -> String {
+        self.child.id().to_string()
+    }
+
+    fn terminate(&mut self) -> ExitStatus {
+        let ok = Command::new("kill")
+            .args(["-TERM", &self.pid()])
+            .status()
+            .expect("kill");
+        assert!(ok.success());
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "daemon did not exit after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn listening_addr(line: &str) -> Option<String> {
+    let v: Value = serde_json::from_str(line).ok()?;
+    (v["message"] == "Listening.").then(|| v["addr"].as_str().map(str::to_owned))?
+}
+
+#[test]
+fn validate_names_an_unknown_key_and_accepts_the_shipped_config() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = write_config(dir.path(), "scheduler_typo:\n  x: 1\n");
+    let out = Command::new(BIN)
+        .args(["validate", "--config"])
+        .arg(&bad)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("scheduler_typo"), "{err}");
+
+    let nested = dir.path().join("nested.yaml");
+    std::fs::write(&nested, "server:\n  bnd: 127.0.0.1:1\n").expect("write");
+    let out = Command::new(BIN)
+        .args(["validate", "--config"])
+        .arg(&nested)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bnd") && err.contains("server"), "{err}");
+
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/apihub-importer.yaml");
+    let out = Command::new(BIN)
+        .args(["validate", "--config"])
+        .arg(&shipped)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = Command::new(BIN)
+        .args(["validate", "--config"])
+        .arg(dir.path().join("absent.yaml"))
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+}
+
+#[test]
+fn refuses_a_public_bind_without_tokens() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), "");
+    let out = Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env("APIHUB_SERVER__BIND", "0.0.0.0:0")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("auth_tokens") && err.contains("loopback"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn data_survives_a_restart_and_secrets_stay_out_of_logs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secret = "Never-Log-Me-4242";
+    let mut daemon = Daemon::start(dir.path());
+    let http = reqwest::Client::new();
+    let body = json!({"name": "restart", "type": "kong",
+                      "parameters": {"adminUrl": "http://kong:8001", "adminToken": secret}});
+    let created: Value = http
+        .post(format!("{}{IMPORTERS}", daemon.base))
+        .json(&body)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let id = created["importerId"].as_str().expect("id").to_owned();
+    let mut put_body = body.clone();
+    put_body["parameters"]["adminToken"] = json!("********");
+    let resp = http
+        .put(format!("{}{IMPORTERS}/{id}", daemon.base))
+        .json(&put_body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), 200);
+    assert!(daemon.terminate().success());
+    let first_logs = daemon.logs();
+
+    let daemon2 = Daemon::start(dir.path());
+    let got: Value = http
+        .get(format!("{}{IMPORTERS}/{id}", daemon2.base))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(got["name"], "restart");
+    assert_eq!(got["parameters"]["adminToken"], "********");
+    assert_eq!(got["parameters"]["adminUrl"], "http://kong:8001");
+    for logs in [first_logs, daemon2.logs()] {
+        assert!(logs.contains("Importer created.") || logs.contains("Listening."));
+        assert!(!logs.contains(secret), "secret in logs:\n{logs}");
+    }
+}
+
+#[tokio::test]
+async fn sigterm_during_requests_exits_cleanly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut daemon = Daemon::start(dir.path());
+    let http = reqwest::Client::new();
+    let base = daemon.base.clone();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let http = http.clone();
+        let base = base.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ok = 0u32;
+            for j in 0..200 {
+                let r = http
+                    .post(format!("{base}{IMPORTERS}"))
+                    .json(&json!({"name": format!("imp-{i}-{j}")}))
+                    .send()
+                    .await;
+                match r {
+                    Ok(resp) => {
+                        // Every answer that arrives is complete and well-formed.
+                        assert_eq!(resp.status(), 200);
+                        let v: Value = resp.json().await.expect("complete body");
+                        assert!(v["importerId"].is_string());
+                        ok += 1;
+                    }
+                    Err(_) => break,
+                }
+            }
+            ok
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let status = tokio::task::spawn_blocking(move || {
+        let s = daemon.terminate();
+        (s, daemon.logs())
+    })
+    .await
+    .expect("join");
+    let mut served = 0;
+    for t in tasks {
+        served += t.await.expect("client task");
+    }
+    assert!(
+        status.0.success(),
+        "exit status {:?}\n{}",
+        status.0,
+        status.1
+    );
+    assert!(status.1.contains("Shutdown requested"), "{}", status.1);
+    assert!(served > 0, "no request was served before the signal");
+
+    // Every importer whose creation was answered is in the database.
+    let daemon = Daemon::start(dir.path());
+    let list: Value = http
+        .get(format!("{}{IMPORTERS}", daemon.base))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let stored = list["importers"].as_array().expect("array").len() as u32;
+    assert!(stored >= served, "stored {stored} < answered {served}");
+}

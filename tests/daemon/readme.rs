@@ -1,0 +1,103 @@
+//! The README's curl examples, run against a real `serve`: each `curl` line of the
+//! README's `sh` blocks is parsed and sent as written (with `-f`, a 4xx/5xx is a
+//! failure). `$IMPORTER_ID` is taken from the create example's answer.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::Daemon;
+
+struct Curl {
+    method: reqwest::Method,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+}
+
+fn parse(line: &str, vars: &HashMap<&str, String>, base: &str) -> Curl {
+    let mut expanded = line.to_owned();
+    for (k, v) in vars {
+        expanded = expanded.replace(&format!("${k}"), v);
+    }
+    let words = shell_words::split(&expanded).unwrap_or_else(|e| panic!("{line}: {e}"));
+    let mut curl = Curl {
+        method: reqwest::Method::GET,
+        url: String::new(),
+        headers: vec![],
+        body: None,
+    };
+    let mut it = words.into_iter().skip(1);
+    while let Some(w) = it.next() {
+        match w.as_str() {
+            "-X" => curl.method = it.next().expect("method").parse().expect("valid method"),
+            "-H" => {
+                let h = it.next().expect("header");
+                let (k, v) = h.split_once(':').expect("header has a colon");
+                curl.headers
+                    .push((k.trim().to_owned(), v.trim().to_owned()));
+            }
+            "-d" | "--data" | "--data-binary" => {
+                let d = it.next().expect("data");
+                let bytes = match d.strip_prefix('@') {
+                    Some(file) => std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+                        .expect("data file"),
+                    None => d.into_bytes(),
+                };
+                if curl.method == reqwest::Method::GET {
+                    curl.method = reqwest::Method::POST;
+                }
+                curl.body = Some(bytes);
+            }
+            flag if flag.starts_with('-') => {} // -f, -s, -S: output flags only
+            url => curl.url = url.replace("http://127.0.0.1:8080", base),
+        }
+    }
+    assert!(curl.url.starts_with(base), "{line}: no URL");
+    curl
+}
+
+#[tokio::test]
+async fn readme_examples_work() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let mut in_sh = false;
+    let mut lines = Vec::new();
+    for line in readme.lines() {
+        match line.trim() {
+            "```sh" => in_sh = true,
+            "```" => in_sh = false,
+            l if in_sh && l.starts_with("curl ") => lines.push(l.to_owned()),
+            _ => {}
+        }
+    }
+    assert!(lines.len() >= 7, "found only {} curl examples", lines.len());
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let daemon = Daemon::start(dir.path());
+    let http = reqwest::Client::new();
+    let mut vars: HashMap<&str, String> = HashMap::new();
+    for line in &lines {
+        let curl = parse(line, &vars, &daemon.base);
+        let mut req = http.request(curl.method, &curl.url);
+        for (k, v) in curl.headers {
+            req = req.header(k, v);
+        }
+        if let Some(b) = curl.body {
+            req = req.body(b);
+        }
+        let resp = req.send().await.expect("send");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        assert!(status.is_success(), "{line}\n-> {status}: {text}");
+        let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if let Some(id) = json["importerId"].as_str() {
+            vars.entry("IMPORTER_ID").or_insert_with(|| id.to_owned());
+        }
+    }
+    assert!(
+        vars.contains_key("IMPORTER_ID"),
+        "no example created an importer"
+    );
+}
