@@ -279,3 +279,57 @@ async fn sigterm_during_requests_exits_cleanly() {
     let stored = list["importers"].as_array().expect("array").len() as u32;
     assert!(stored >= served, "stored {stored} < answered {served}");
 }
+
+#[tokio::test]
+async fn importers_commands_manage_a_running_daemon() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let daemon = Daemon::start(dir.path());
+    let base = daemon.base.clone();
+    let cli = move |args: &[&str]| {
+        let out = Command::new(BIN)
+            .arg("importers")
+            .args(args)
+            .args(["--url", &base])
+            .output()
+            .expect("run cli");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let cli = std::sync::Arc::new(cli);
+    let run = |args: Vec<String>| {
+        let cli = cli.clone();
+        tokio::task::spawn_blocking(move || {
+            cli(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        })
+    };
+    let (ok, out, err) = run(vec![
+        "create".into(),
+        r#"{"name": "from-cli", "type": "kong", "parameters": {"adminToken": "t"}}"#.into(),
+    ])
+    .await
+    .expect("join");
+    assert!(ok, "{err}");
+    let created: Value = serde_json::from_str(&out).expect("json output");
+    let id = created["importerId"].as_str().expect("id").to_owned();
+    assert_eq!(created["parameters"]["adminToken"], "********");
+
+    let (ok, out, _) = run(vec!["list".into()]).await.expect("join");
+    assert!(ok);
+    let list: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(list["importers"][0]["name"], "from-cli");
+
+    let (ok, _, _) = run(vec!["trigger".into(), id.clone()]).await.expect("join");
+    assert!(ok);
+    let (ok, _, err) = run(vec!["create".into(), r#"{"name": ""}"#.into()])
+        .await
+        .expect("join");
+    assert!(!ok);
+    assert!(err.contains("400") && err.contains("name"), "{err}");
+    let (ok, _, _) = run(vec!["delete".into(), id.clone()]).await.expect("join");
+    assert!(ok);
+    let (ok, _, err) = run(vec!["delete".into(), id]).await.expect("join");
+    assert!(!ok && err.contains("404"), "{err}");
+}
