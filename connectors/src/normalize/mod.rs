@@ -159,6 +159,25 @@ impl NormalizeError {
     }
 }
 
+/// Parser messages can quote paths of any length (`x[0][0][0]...`); keep the
+/// beginning and the end, which say what and where.
+fn bounded(message: String) -> String {
+    const MAX: usize = 300;
+    if message.chars().count() <= MAX {
+        return message;
+    }
+    let head: String = message.chars().take(MAX / 2).collect();
+    let tail: String = message
+        .chars()
+        .rev()
+        .take(MAX / 2)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("{head}…{tail}")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {

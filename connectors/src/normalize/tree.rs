@@ -53,7 +53,7 @@ impl<'de> DeserializeSeed<'de> for Seed<'_, '_> {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        if self.depth > self.budget.limits.max_depth {
+        if self.depth >= self.budget.limits.max_depth {
             return Err(de::Error::custom(format_args!(
                 "nesting deeper than {} levels",
                 self.budget.limits.max_depth
@@ -220,6 +220,15 @@ pub fn parse_json(bytes: &[u8], limits: &Limits) -> Result<(Value, TreeNotes), N
 }
 
 pub fn parse_yaml(text: &str, limits: &Limits) -> Result<(Value, TreeNotes), NormalizeError> {
+    // The YAML parser takes time quadratic in nesting depth, so deep input is
+    // refused by a linear scan before it ever sees it.
+    let depth = yaml_depth(text);
+    if depth > limits.max_depth {
+        return Err(NormalizeError::syntax(
+            "YAML",
+            format!("nesting deeper than {} levels", limits.max_depth),
+        ));
+    }
     let b = budget(limits, text.len(), true);
     let de = serde_yaml::Deserializer::from_str(text);
     let value = Seed {
@@ -229,6 +238,70 @@ pub fn parse_yaml(text: &str, limits: &Limits) -> Result<(Value, TreeNotes), Nor
     .deserialize(de)
     .map_err(|e| NormalizeError::syntax("YAML", e.to_string()))?;
     Ok((value, b.notes.into_inner()))
+}
+
+/// An upper estimate of a YAML document's nesting: block levels (a stack of
+/// indentation widths, plus `- ` sequence entries opened on one line) and flow
+/// levels (`[` / `{` that open a collection, outside quoted scalars and comments).
+fn yaml_depth(text: &str) -> usize {
+    let mut max = 0;
+    let mut indents: Vec<usize> = Vec::new();
+    let mut flow = 0usize;
+    for line in text.lines() {
+        let trimmed = line.trim_start_matches(' ');
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let mut depth_here = 0;
+        if flow == 0 {
+            let indent = line.len() - trimmed.len();
+            while indents.last().is_some_and(|&i| i >= indent) {
+                indents.pop();
+            }
+            indents.push(indent);
+            let mut rest = trimmed;
+            while let Some(r) = rest.strip_prefix("- ") {
+                depth_here += 1;
+                rest = r.trim_start_matches(' ');
+            }
+        }
+        let mut quote: Option<u8> = None;
+        let mut prev = b' ';
+        let bytes = trimmed.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let c = bytes[i];
+            match quote {
+                Some(q) => {
+                    if c == b'\\' && q == b'"' {
+                        i += 1;
+                    } else if c == q {
+                        quote = None;
+                    }
+                }
+                None => match c {
+                    b'"' | b'\'' if matches!(prev, b' ' | b':' | b',' | b'[' | b'{' | b'-') => {
+                        quote = Some(c)
+                    }
+                    b'#' if i == 0 || bytes[i - 1] == b' ' => break,
+                    b'[' | b'{'
+                        if flow > 0 || matches!(prev, b' ' | b':' | b',' | b'[' | b'{' | b'-') =>
+                    {
+                        flow += 1;
+                        max = max.max(indents.len() + depth_here + flow);
+                    }
+                    b']' | b'}' if flow > 0 => flow -= 1,
+                    _ => {}
+                },
+            }
+            if c != b' ' || quote.is_some() {
+                prev = c;
+            }
+            i += 1;
+        }
+        max = max.max(indents.len() + depth_here + flow);
+    }
+    max
 }
 
 #[cfg(test)]
@@ -266,6 +339,16 @@ mod tests {
         assert!(parse_json(deep.as_bytes(), &l).is_err());
         let ok = format!("{}{}", "[".repeat(10), "]".repeat(10));
         assert!(parse_json(ok.as_bytes(), &l).is_ok());
+    }
+
+    #[test]
+    fn yaml_depth_estimates_block_and_flow_nesting() {
+        assert_eq!(yaml_depth("a: 1\nb: 2\n"), 1);
+        assert_eq!(yaml_depth("a:\n  b:\n    c: [1, [2]]\n"), 5);
+        assert_eq!(yaml_depth("- - - x\n"), 4);
+        assert_eq!(yaml_depth("d: \"[[[[\" # [[[\ne: it's [fine\n"), 1);
+        let deep = format!("x: {}1{}", "[".repeat(500), "]".repeat(500));
+        assert!(yaml_depth(&deep) > 500);
     }
 
     #[test]
