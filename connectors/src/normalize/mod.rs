@@ -147,7 +147,7 @@ impl NormalizeError {
     fn syntax(syntax: &'static str, message: impl Into<String>) -> Self {
         NormalizeError::Syntax {
             syntax,
-            message: message.into(),
+            message: bounded(message.into()),
         }
     }
 
