@@ -47,6 +47,7 @@ impl App {
             clock,
             readiness: Arc::new(Readiness::default()),
             schedule_changed: Arc::new(tokio::sync::Notify::new()),
+            limits: settings.normalize.limits(),
         };
         let (router, _) = api::router(
             state.clone(),

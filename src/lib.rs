@@ -11,8 +11,10 @@
 //! - [`api`]: HTTP routes, error envelope, auth, OpenAPI document.
 //! - [`importer`]: what a valid importer is (shared by API and CLI).
 //! - [`inspect`]: the `inspect` command, the normalizer's view for users.
+//! - [`inventory`]: the embedded inventory's shapes, filters and export writers.
 //! - [`store`]: SQLite; the only module that sees SQL.
 //! - [`secrets`]: encryption of secret parameters at rest.
+//! - [`sink`]: where synced definitions are written (embedded inventory).
 //! - [`clock`]: time, pausable in tests.
 //! - [`telemetry`]: logging setup.
 //!
@@ -27,7 +29,9 @@ pub mod clock;
 pub mod config;
 pub mod importer;
 pub mod inspect;
+pub mod inventory;
 pub mod secrets;
+pub mod sink;
 pub mod store;
 pub mod telemetry;
 mod wire;

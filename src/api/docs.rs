@@ -14,6 +14,9 @@ use utoipa::{Modify, OpenApi};
     security(("xAuth" = []), ("bearer" = [])),
     tags(
         (name = "Importers", description = "Integrations that pull API definitions from gateways on a schedule."),
+        (name = "API Targets", description = "The embedded API Hub inventory (seed 001): targets, definitions, operations."),
+        (name = "Links", description = "Links from API targets to DAST scan targets."),
+        (name = "Export", description = "Inventory downloads as CSV, JSON or XML."),
         (name = "Health", description = "Liveness and readiness; no authentication."),
     )
 )]

@@ -15,6 +15,7 @@ pub mod error;
 pub mod extract;
 mod health;
 pub mod importers;
+pub mod inventory;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -64,6 +65,8 @@ pub struct AppState {
     pub clock: Clock,
     pub readiness: Arc<Readiness>,
     pub schedule_changed: Arc<tokio::sync::Notify>,
+    /// Bounds for definitions read by uploads and importers.
+    pub limits: apihub_connectors::normalize::Limits,
 }
 
 impl AppState {
@@ -91,9 +94,17 @@ pub struct RouterSettings {
 
 /// The complete router with its middleware, and the OpenAPI document it serves.
 pub fn router(state: AppState, settings: RouterSettings) -> (Router, utoipa::openapi::OpenApi) {
+    // Definitions may be far larger than JSON bodies; multipart framing adds a little.
+    let upload_limit = state.limits.max_input_bytes.saturating_add(1024 * 1024);
     let protected = OpenApiRouter::new()
         .nest(IMPORTERS_PATH, importers::router())
+        .nest(inventory::INVENTORY_PATH, inventory::router())
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+        .merge(
+            OpenApiRouter::new()
+                .nest(inventory::INVENTORY_PATH, inventory::upload_router())
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             settings.tokens.clone(),
             auth::require_token,

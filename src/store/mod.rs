@@ -11,9 +11,12 @@
 //! Timestamps are stored as integer milliseconds since the Unix epoch (UTC).
 
 mod cursor;
+pub mod export;
 mod importers;
+mod links;
 mod migrations;
 mod runs;
+mod targets;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -22,8 +25,10 @@ use deadpool_sqlite::{Hook, HookError, Pool, Runtime};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub use cursor::Cursor;
+pub use export::ExportKind;
 pub use importers::{ImporterRow, NewImporter};
 pub use runs::{RunCounts, RunPage, RunRow, RunStatus, RunTrigger};
+pub use targets::{ListQuery, NewDefinition, NewTarget, TargetPatch, Upsert};
 
 use crate::config::StoreSettings;
 

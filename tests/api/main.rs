@@ -1,5 +1,8 @@
 //! Integration tests of the HTTP API against an in-process daemon on port 0.
 
 mod docs;
+mod export;
 mod helpers;
 mod importers;
+mod inventory;
+mod pagination;

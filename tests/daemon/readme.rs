@@ -14,6 +14,7 @@ struct Curl {
     url: String,
     headers: Vec<(String, String)>,
     body: Option<Vec<u8>>,
+    form: Option<(String, String, Vec<u8>)>,
 }
 
 fn parse(line: &str, vars: &HashMap<&str, String>, base: &str) -> Curl {
@@ -27,6 +28,7 @@ fn parse(line: &str, vars: &HashMap<&str, String>, base: &str) -> Curl {
         url: String::new(),
         headers: vec![],
         body: None,
+        form: None,
     };
     let mut it = words.into_iter().skip(1);
     while let Some(w) = it.next() {
@@ -37,6 +39,19 @@ fn parse(line: &str, vars: &HashMap<&str, String>, base: &str) -> Curl {
                 let (k, v) = h.split_once(':').expect("header has a colon");
                 curl.headers
                     .push((k.trim().to_owned(), v.trim().to_owned()));
+            }
+            "-F" => {
+                let f = it.next().expect("form field");
+                let (name, value) = f.split_once('=').expect("name=value");
+                let file = value.strip_prefix('@').expect("-F name=@file");
+                let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+                    .expect("form file");
+                let file_name = Path::new(file)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                curl.form = Some((name.to_owned(), file_name, bytes));
+                curl.method = reqwest::Method::POST;
             }
             "-d" | "--data" | "--data-binary" => {
                 let d = it.next().expect("data");
@@ -72,7 +87,11 @@ async fn readme_examples_work() {
             _ => {}
         }
     }
-    assert!(lines.len() >= 7, "found only {} curl examples", lines.len());
+    assert!(
+        lines.len() >= 13,
+        "found only {} curl examples",
+        lines.len()
+    );
 
     let dir = tempfile::tempdir().expect("tempdir");
     let daemon = Daemon::start(dir.path());
@@ -87,6 +106,10 @@ async fn readme_examples_work() {
         if let Some(b) = curl.body {
             req = req.body(b);
         }
+        if let Some((name, file_name, bytes)) = curl.form {
+            let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name);
+            req = req.multipart(reqwest::multipart::Form::new().part(name, part));
+        }
         let resp = req.send().await.expect("send");
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
@@ -94,6 +117,9 @@ async fn readme_examples_work() {
         let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         if let Some(id) = json["importerId"].as_str() {
             vars.entry("IMPORTER_ID").or_insert_with(|| id.to_owned());
+        }
+        if let (Some(id), Some(_)) = (json["id"].as_str(), json["definitions"].as_array()) {
+            vars.entry("TARGET_ID").or_insert_with(|| id.to_owned());
         }
     }
     assert!(

@@ -1,0 +1,140 @@
+//! `POST /export`: targets or operations as a CSV, JSON or XML download. Rows are
+//! written on the database thread into 64 KiB chunks that flow through a bounded
+//! channel into the response body, so memory stays flat whatever the row count, and
+//! a client that goes away stops the query.
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::AppState;
+use crate::api::error::{ApiError, ErrorEnvelope};
+use crate::api::extract::{ApiJson, ApiQuery};
+use crate::inventory::export::{ExportFormat, ExportType, Record, Writer};
+use crate::inventory::filter::{
+    ExportFilter, parse_count_filter, parse_formats, parse_time_filter,
+};
+use crate::store::export::RowSink;
+
+const CHUNK: usize = 64 * 1024;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExportRequest {
+    /// `targets` or `operations`.
+    export_type: ExportType,
+    /// `csv`, `json` or `xml`.
+    format: ExportFormat,
+}
+
+/// The optional filters; see the README for the comparison syntax.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// Comma-separated formats, e.g. `Openapi3,Graphql`.
+    definition_format: Option<String>,
+    /// Last scan date: `2025-11-15`, `>=2025-11-01`, `2025-11-01..2025-11-30`.
+    scan_date: Option<String>,
+    /// `10`, `>5`, `<=100`, `1..20`.
+    operations_count: Option<String>,
+    /// Like `scanDate`, on the creation time.
+    created_at: Option<String>,
+    /// Like `scanDate`, on the last modification time.
+    modified_at: Option<String>,
+}
+
+fn filter(p: &ExportParams) -> Result<ExportFilter, ApiError> {
+    let time = |field: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(|raw| parse_time_filter(field, raw))
+            .transpose()
+    };
+    Ok(ExportFilter {
+        formats: p
+            .definition_format
+            .as_deref()
+            .map(parse_formats)
+            .transpose()?,
+        operations_count: p
+            .operations_count
+            .as_deref()
+            .map(|raw| parse_count_filter("operationsCount", raw))
+            .transpose()?,
+        created_at: time("createdAt", &p.created_at)?,
+        modified_at: time("modifiedAt", &p.modified_at)?,
+        scan_date: time("scanDate", &p.scan_date)?,
+    })
+}
+
+/// Sends the writer's output in chunks; a closed channel means the client left.
+struct ChannelSink {
+    writer: Writer,
+    tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
+}
+
+impl ChannelSink {
+    fn flush(&mut self) -> bool {
+        let chunk = std::mem::take(&mut self.writer.buf);
+        chunk.is_empty() || self.tx.blocking_send(Ok(Bytes::from(chunk))).is_ok()
+    }
+}
+
+impl RowSink for ChannelSink {
+    fn row(&mut self, record: Record) -> bool {
+        self.writer.write(&record);
+        self.writer.buf.len() < CHUNK || self.flush()
+    }
+
+    fn finish(mut self) {
+        self.writer.finish();
+        self.flush();
+    }
+}
+
+/// Export targets or operations as a file download.
+#[utoipa::path(post, path = "/export", tag = "Export", request_body = ExportRequest, params(ExportParams),
+    responses((status = 200, description = "The file (Content-Disposition: attachment)",
+        content((String = "text/csv"), (String = "application/json"), (String = "application/xml"))),
+              (status = 400, description = "Bad exportType, format or filter", body = ErrorEnvelope)))]
+pub async fn export(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<ExportParams>,
+    ApiJson(req): ApiJson<ExportRequest>,
+) -> Result<Response, ApiError> {
+    let filter = filter(&p)?;
+    let (tx, mut rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let sink = ChannelSink {
+        writer: Writer::new(req.format, req.export_type),
+        tx: tx.clone(),
+    };
+    let store = state.store.clone();
+    let kind = req.export_type;
+    tokio::spawn(async move {
+        match store.export(kind, filter, sink).await {
+            Ok(rows) => tracing::info!(rows, kind = %kind, "Export finished."),
+            Err(e) => {
+                tracing::error!(error = %e, "Export failed midway; the download is cut short.");
+                let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+            }
+        }
+    });
+    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let file = format!("api-{}-{stamp}.{}", req.export_type, req.format);
+    Ok((
+        [
+            (header::CONTENT_TYPE, req.format.content_type().to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}

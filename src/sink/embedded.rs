@@ -1,0 +1,274 @@
+//! The embedded inventory as a sink: the store's upsert, in this process.
+
+use async_trait::async_trait;
+
+use super::{Sink, SinkError, SinkItem, Upsert, merged_urls};
+use crate::clock::Clock;
+use crate::inventory::{Source, SourceMode};
+use crate::store::{NewDefinition, NewTarget, Store, StoreError};
+
+pub struct EmbeddedSink {
+    store: Store,
+    clock: Clock,
+}
+
+impl EmbeddedSink {
+    pub fn new(store: Store, clock: Clock) -> Self {
+        EmbeddedSink { store, clock }
+    }
+}
+
+fn sink_error(e: StoreError) -> SinkError {
+    SinkError {
+        message: format!("inventory write failed: {e}"),
+        transient: matches!(e, StoreError::Pool(_)),
+    }
+}
+
+/// How an imported definition is recorded: `Imported`, origin = importer type,
+/// sourceName = importer name (DESIGN "Sync semantics"); NAD agents discover.
+pub fn new_target(item: SinkItem) -> NewTarget {
+    let urls = merged_urls(&item);
+    let mut normalized = item.definition;
+    normalized.servers = urls;
+    let mode = if item.importer_type == apihub_connectors::ImporterType::InvictiNadAgent {
+        SourceMode::Discovered
+    } else {
+        SourceMode::Imported
+    };
+    NewTarget {
+        name: item.name,
+        description: Some(
+            normalized
+                .description
+                .clone()
+                .unwrap_or_else(|| "No description provided".into()),
+        ),
+        definition: NewDefinition {
+            normalized,
+            source: Source {
+                mode,
+                origin: item.importer_type.as_str().into(),
+            },
+            source_name: Some(item.importer_name),
+            url: None,
+            synthesized: item.synthesized,
+        },
+    }
+}
+
+#[async_trait]
+impl Sink for EmbeddedSink {
+    async fn upsert(&self, item: SinkItem) -> Result<Upsert, SinkError> {
+        let (importer, key) = (item.importer_id.clone(), item.external_key.clone());
+        self.store
+            .upsert_imported(importer, key, new_target(item), self.clock.now_ms())
+            .await
+            .map_err(sink_error)
+    }
+
+    async fn mark_missing(
+        &self,
+        importer_id: &str,
+        present: Vec<String>,
+    ) -> Result<u32, SinkError> {
+        self.store
+            .mark_missing(importer_id.to_owned(), present, self.clock.now_ms())
+            .await
+            .map_err(sink_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use apihub_connectors::ImporterType;
+    use apihub_connectors::normalize::{Hints, Limits, normalize};
+
+    use super::*;
+    use crate::config::StoreSettings;
+
+    async fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let settings = StoreSettings {
+            path: dir.path().join("db.sqlite"),
+            ..StoreSettings::default()
+        };
+        let store = Store::open(&settings).await.expect("store");
+        (dir, store)
+    }
+
+    fn item(key: &str, spec: &str) -> SinkItem {
+        SinkItem {
+            importer_id: "imp-1".into(),
+            importer_name: "Gateway".into(),
+            importer_type: ImporterType::Kong,
+            external_key: key.into(),
+            name: format!("API {key}"),
+            definition: normalize(
+                spec.as_bytes().to_vec(),
+                &Hints::default(),
+                &Limits::default(),
+            )
+            .expect("spec"),
+            urls: vec!["https://gw.example.com/x".into()],
+            synthesized: false,
+        }
+    }
+
+    const V1: &str = r#"{"openapi":"3.0.0","info":{"title":"T","version":"1"},"servers":[{"url":"https://a.example.com"}],
+        "paths":{"/a":{"get":{"responses":{"200":{"description":"ok"}}}},"/b":{"post":{"responses":{"200":{"description":"ok"}}}}}}"#;
+    const V1_REORDERED: &str = r#"{"paths":{"/b":{"post":{"responses":{"200":{"description":"ok"}}}},"/a":{"get":{"responses":{"200":{"description":"ok"}}}}},
+        "servers":[{"url":"https://a.example.com"}],"info":{"version":"1","title":"T"},"openapi":"3.0.0"}"#;
+    const V2: &str = r#"{"openapi":"3.0.0","info":{"title":"T","version":"2"},"paths":{
+        "/a":{"get":{"operationId":"getA","responses":{"200":{"description":"ok"}}}},"/c":{"put":{"responses":{"200":{"description":"ok"}}}}}}"#;
+
+    #[tokio::test(start_paused = true)]
+    async fn creates_then_leaves_then_replaces_keeping_operation_rows() {
+        let (_dir, store) = store().await;
+        let clock = Clock::tokio_at(1_700_000_000_000);
+        let sink = EmbeddedSink::new(store.clone(), clock.clone());
+
+        let Upsert::Created(id) = sink.upsert(item("k1", V1)).await.expect("create") else {
+            panic!("not created")
+        };
+        let first = store.get_target(&id).await.expect("read").expect("target");
+        assert_eq!(first.target.operations_count, 2);
+        assert_eq!(
+            first.target.definitions[0].source.mode,
+            SourceMode::Imported
+        );
+        assert_eq!(first.target.definitions[0].source.origin, "kong");
+        assert_eq!(
+            first.target.definitions[0].source_name.as_deref(),
+            Some("Gateway")
+        );
+        assert_eq!(
+            first.target.alternative_urls,
+            ["https://a.example.com", "https://gw.example.com/x"]
+        );
+        assert!(
+            first
+                .target
+                .annotations
+                .iter()
+                .any(|a| a.key == "apihub.externalKey" && a.value == "k1")
+        );
+
+        tokio::time::advance(std::time::Duration::from_secs(60)).await;
+        assert_eq!(
+            sink.upsert(item("k1", V1_REORDERED)).await.expect("same"),
+            Upsert::Unchanged(id.clone())
+        );
+        let same = store.get_target(&id).await.expect("read").expect("target");
+        assert_eq!(same, first, "an unchanged definition writes nothing");
+
+        let get_a = first
+            .operations
+            .iter()
+            .find(|o| o.endpoint == "/a")
+            .expect("/a")
+            .id
+            .clone();
+        store
+            .set_operation_excluded(id.clone(), get_a.clone(), true)
+            .await
+            .expect("exclude");
+        tokio::time::advance(std::time::Duration::from_secs(60)).await;
+        assert_eq!(
+            sink.upsert(item("k1", V2)).await.expect("changed"),
+            Upsert::Updated(id.clone())
+        );
+        let changed = store.get_target(&id).await.expect("read").expect("target");
+        assert_ne!(changed.target.modified_at, first.target.modified_at);
+        let mut eps: Vec<_> = changed
+            .operations
+            .iter()
+            .map(|o| format!("{} {}", o.kind, o.endpoint))
+            .collect();
+        eps.sort();
+        assert_eq!(eps, ["GET /a", "PUT /c"]);
+        let a = changed
+            .operations
+            .iter()
+            .find(|o| o.endpoint == "/a")
+            .expect("/a");
+        assert_eq!(a.id, get_a, "an operation that stays keeps its id");
+        assert!(a.exclude_operation, "and its excludeOperation");
+        assert_eq!(a.name, "getA");
+        assert_eq!(changed.target.definitions.len(), 1);
+        assert_eq!(
+            changed.target.definitions[0].id,
+            first.target.definitions[0].id
+        );
+    }
+
+    #[tokio::test]
+    async fn gone_apis_are_marked_not_deleted_and_unmarked_when_back() {
+        let (_dir, store) = store().await;
+        let sink = EmbeddedSink::new(store.clone(), Clock::System);
+        let Upsert::Created(a) = sink.upsert(item("a", V1)).await.expect("a") else {
+            panic!()
+        };
+        let Upsert::Created(b) = sink.upsert(item("b", V2)).await.expect("b") else {
+            panic!()
+        };
+        assert_eq!(
+            sink.mark_missing("imp-1", vec!["a".into()])
+                .await
+                .expect("mark"),
+            1
+        );
+        let gone = store
+            .get_target(&b)
+            .await
+            .expect("read")
+            .expect("b still there");
+        assert!(
+            gone.target
+                .annotations
+                .iter()
+                .any(|x| x.key == "apihub.missingSince")
+        );
+        assert_eq!(
+            sink.mark_missing("imp-1", vec!["a".into()])
+                .await
+                .expect("again"),
+            1
+        );
+        assert_eq!(
+            sink.mark_missing("other-importer", vec![])
+                .await
+                .expect("other"),
+            0
+        );
+        assert_eq!(
+            sink.upsert(item("b", V2)).await.expect("back"),
+            Upsert::Unchanged(b.clone())
+        );
+        let back = store.get_target(&b).await.expect("read").expect("b");
+        assert!(
+            !back
+                .target
+                .annotations
+                .iter()
+                .any(|x| x.key == "apihub.missingSince")
+        );
+        assert!(store.get_target(&a).await.expect("read").is_some());
+    }
+
+    #[tokio::test]
+    async fn keys_are_per_importer() {
+        let (_dir, store) = store().await;
+        let sink = EmbeddedSink::new(store.clone(), Clock::System);
+        let mut other = item("k", V1);
+        other.importer_id = "imp-2".into();
+        let Upsert::Created(x) = sink.upsert(item("k", V1)).await.expect("1") else {
+            panic!()
+        };
+        let Upsert::Created(y) = sink.upsert(other).await.expect("2") else {
+            panic!()
+        };
+        assert_ne!(x, y);
+        assert_eq!(store.imported_targets("imp-1").await.expect("map").len(), 1);
+    }
+}

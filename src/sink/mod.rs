@@ -1,0 +1,60 @@
+//! Where synced definitions go. The sync engine hands each normalized definition
+//! to a [`Sink`] keyed by (importer id, external key); the sink creates, replaces
+//! (when the content hash differs) or leaves it, one transaction per definition.
+//!
+//! - [`embedded::EmbeddedSink`]: this daemon's own inventory (the default).
+
+pub mod embedded;
+
+use apihub_connectors::ImporterType;
+use apihub_connectors::normalize::NormalizedDefinition;
+use async_trait::async_trait;
+
+pub use crate::store::Upsert;
+
+/// One definition to write, with where it came from.
+#[derive(Debug, Clone)]
+pub struct SinkItem {
+    pub importer_id: String,
+    pub importer_name: String,
+    pub importer_type: ImporterType,
+    pub external_key: String,
+    /// Target name (the connector's display name for the API).
+    pub name: String,
+    pub definition: NormalizedDefinition,
+    /// URLs the connector knows the API is served on, besides the definition's servers.
+    pub urls: Vec<String>,
+    /// The connector built the document itself (no export was available).
+    pub synthesized: bool,
+}
+
+/// A sink failure; `message` is short and safe for `lastRunFailReason`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct SinkError {
+    pub message: String,
+    /// Worth retrying later (network, 5xx) rather than a permanent rejection.
+    pub transient: bool,
+}
+
+#[async_trait]
+pub trait Sink: Send + Sync {
+    /// Creates, replaces or leaves the target of (`importer_id`, `external_key`).
+    async fn upsert(&self, item: SinkItem) -> Result<Upsert, SinkError>;
+
+    /// Marks the importer's targets whose keys are not in `present` as missing
+    /// (they are not deleted); returns how many of its targets are missing now.
+    async fn mark_missing(&self, importer_id: &str, present: Vec<String>)
+    -> Result<u32, SinkError>;
+}
+
+/// The definition's servers followed by the connector's URLs, without duplicates.
+pub fn merged_urls(item: &SinkItem) -> Vec<String> {
+    let mut urls = item.definition.servers.clone();
+    for u in &item.urls {
+        if !urls.contains(u) {
+            urls.push(u.clone());
+        }
+    }
+    urls
+}

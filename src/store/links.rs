@@ -1,0 +1,74 @@
+//! Links between inventory targets and DAST scan targets (seed 001 `POST /links`).
+
+use rusqlite::{OptionalExtension, params};
+
+use super::targets::{LINK_COLUMNS, link_from_row};
+use super::{Store, StoreError};
+use crate::inventory::{LinkRequest, LinkView};
+
+impl Store {
+    /// Stores a link; `NotFound` when its target does not exist.
+    pub async fn create_link(&self, req: LinkRequest, now: i64) -> Result<LinkView, StoreError> {
+        self.write(move |tx| {
+            let exists: Option<i64> = tx
+                .query_row("SELECT 1 FROM api_targets WHERE id = ?1", [&req.api_target_id], |r| r.get(0))
+                .optional()?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            let id = uuid::Uuid::now_v7().to_string();
+            let json = |v: Option<serde_json::Value>| v.map(|v| v.to_string());
+            tx.execute(
+                "INSERT INTO links (id, target_id, base_url, remote_target_id, remote_target_display_name, \
+                 remote_target_additional_info, remote_target_scan_profile, remote_target_extra, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    id,
+                    req.api_target_id,
+                    req.base_url,
+                    req.remote_target_id,
+                    req.remote_target_display_name,
+                    req.remote_target_additional_info,
+                    json(req.remote_target_scan_profile.and_then(|p| serde_json::to_value(p).ok())),
+                    json(req.remote_target_extra.and_then(|e| serde_json::to_value(e).ok())),
+                    now,
+                ],
+            )?;
+            tx.query_row(&format!("SELECT {LINK_COLUMNS} FROM links WHERE id = ?1"), [&id], link_from_row)
+                .map_err(StoreError::from)
+        })
+        .await
+    }
+
+    /// All links, or those of one target, oldest first.
+    pub async fn list_links(&self, target_id: Option<String>) -> Result<Vec<LinkView>, StoreError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {LINK_COLUMNS} FROM links WHERE ?1 IS NULL OR target_id = ?1 ORDER BY created_at, id"
+            ))?;
+            let links = stmt.query_map([&target_id], link_from_row)?.collect::<Result<Vec<_>, _>>()?;
+            Ok(links)
+        })
+        .await
+    }
+
+    pub async fn get_link(&self, id: &str) -> Result<Option<LinkView>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {LINK_COLUMNS} FROM links WHERE id = ?1"),
+                [&id],
+                link_from_row,
+            )
+            .optional()
+            .map_err(StoreError::from)
+        })
+        .await
+    }
+
+    pub async fn delete_link(&self, id: &str) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.write(move |tx| Ok(tx.execute("DELETE FROM links WHERE id = ?1", [&id])? > 0))
+            .await
+    }
+}
