@@ -1,6 +1,8 @@
-//! Start-up and shutdown of the daemon: open the store, load the secret key, bind
-//! the listener, serve until the shutdown future completes, then give in-flight work
-//! a bounded time to finish (mini-redis: shutdown is passed in, never global).
+//! Start-up and shutdown of the daemon: open the store (recovering runs a crash left
+//! behind), load the secret key, build the sync context and the scheduler, bind the
+//! listener, serve until the shutdown future completes, then give in-flight
+//! requests and runs a bounded time to finish (mini-redis: shutdown is passed in,
+//! never global).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,15 +16,52 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, AppState, Readiness, RouterSettings};
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{Settings, SinkKind};
+use crate::scheduler::Scheduler;
 use crate::secrets::Cipher;
+use crate::sink::Sink;
+use crate::sink::embedded::EmbeddedSink;
+use crate::sink::remote::RemoteSink;
 use crate::store::Store;
+use crate::sync::SyncContext;
 
 pub struct App {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    scheduler: Scheduler,
     shutdown_timeout: Duration,
+}
+
+/// What every way of running syncs (daemon, `sync` command) is built from.
+pub async fn sync_context(settings: &Settings, clock: Clock) -> anyhow::Result<SyncContext> {
+    let store = Store::open(&settings.store)
+        .await
+        .with_context(|| format!("opening the store at {}", settings.store.path.display()))?;
+    let key_file = settings
+        .secrets
+        .key_file
+        .clone()
+        .unwrap_or_else(|| settings.data_dir().join("secret.key"));
+    let cipher = Arc::new(Cipher::load(settings.secrets.key.as_ref(), &key_file)?);
+    let sink: Arc<dyn Sink> = match (settings.sink.kind, &settings.sink.remote) {
+        (SinkKind::Remote, Some(remote)) => {
+            Arc::new(RemoteSink::new(remote, store.clone(), clock.clone()))
+        }
+        _ => Arc::new(EmbeddedSink::new(store.clone(), clock.clone())),
+    };
+    Ok(SyncContext {
+        store,
+        cipher,
+        sink,
+        env: apihub_connectors::Environment {
+            directory_roots: settings.importers.directory_roots.clone(),
+            max_definition_bytes: settings.normalize.max_input_bytes as u64,
+        },
+        limits: settings.normalize.limits(),
+        clock,
+        run_timeout: Duration::from_secs(settings.scheduler.run_timeout_secs),
+    })
 }
 
 impl App {
@@ -32,22 +71,41 @@ impl App {
     }
 
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<App> {
-        let store = Store::open(&settings.store)
-            .await
-            .with_context(|| format!("opening the store at {}", settings.store.path.display()))?;
-        let key_file = settings
-            .secrets
-            .key_file
-            .clone()
-            .unwrap_or_else(|| settings.data_dir().join("secret.key"));
-        let cipher = Cipher::load(settings.secrets.key.as_ref(), &key_file)?;
+        Self::build_with(settings, clock, |_| None).await
+    }
+
+    /// `sink` may replace the configured sink (tests wrap the embedded one to hold
+    /// a run at a chosen point).
+    pub async fn build_with(
+        settings: Settings,
+        clock: Clock,
+        sink: impl FnOnce(&SyncContext) -> Option<Arc<dyn Sink>>,
+    ) -> anyhow::Result<App> {
+        crate::metrics::handle();
+        let mut ctx = sync_context(&settings, clock.clone()).await?;
+        if let Some(replacement) = sink(&ctx) {
+            ctx.sink = replacement;
+        }
+        let recovered = ctx.store.recover_interrupted(clock.now_ms()).await?;
+        if recovered > 0 {
+            tracing::warn!(
+                runs = recovered,
+                "Runs interrupted by the last shutdown were marked failed."
+            );
+        }
+        let scheduler = Scheduler::new(
+            ctx.clone(),
+            &settings.scheduler,
+            Arc::new(tokio::sync::Notify::new()),
+        );
         let state = AppState {
-            store,
-            cipher: Arc::new(cipher),
+            store: ctx.store.clone(),
+            cipher: ctx.cipher.clone(),
             clock,
             readiness: Arc::new(Readiness::default()),
-            schedule_changed: Arc::new(tokio::sync::Notify::new()),
-            limits: settings.normalize.limits(),
+            scheduler: scheduler.clone(),
+            env: ctx.env.clone(),
+            limits: ctx.limits.clone(),
         };
         let (router, _) = api::router(
             state.clone(),
@@ -63,6 +121,7 @@ impl App {
             listener,
             router,
             state,
+            scheduler,
             shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
         })
     }
@@ -77,8 +136,9 @@ impl App {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then waits at most the shutdown timeout for
-    /// in-flight requests before returning.
+    /// Serves and schedules until `shutdown` completes, then waits at most the
+    /// shutdown timeout for in-flight requests and runs (which are cancelled between
+    /// items and record themselves as failed) before returning.
     pub async fn run_until_stopped<F>(self, shutdown: F) -> anyhow::Result<()>
     where
         F: Future<Output = ()> + Send + 'static,
@@ -86,28 +146,36 @@ impl App {
         let stop = CancellationToken::new();
         let addr = self.local_addr();
         tracing::info!(%addr, "Listening.");
-        self.state.readiness.set_scheduler_running(true);
+        let scheduler = tokio::spawn(
+            self.scheduler
+                .clone()
+                .run(stop.clone(), self.state.readiness.clone()),
+        );
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
         let watchdog = spawn_watchdog(stop.clone());
 
         let stopping = stop.clone();
         tokio::spawn(async move {
             shutdown.await;
-            tracing::info!("Shutdown requested; finishing in-flight requests.");
+            tracing::info!("Shutdown requested; finishing in-flight requests and runs.");
             let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
             stopping.cancel();
         });
         let serve = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(stop.clone().cancelled_owned());
+        let everything = async {
+            let served = serve.await;
+            let _ = scheduler.await;
+            served
+        };
         let deadline = async {
             stop.cancelled().await;
             tokio::time::sleep(self.shutdown_timeout).await;
         };
         tokio::select! {
-            result = serve => result.context("HTTP server failed")?,
-            () = deadline => tracing::warn!("Shutdown timeout reached; exiting with requests still open."),
+            result = everything => result.context("HTTP server failed")?,
+            () = deadline => tracing::warn!("Shutdown timeout reached; exiting with work still open."),
         }
-        self.state.readiness.set_scheduler_running(false);
         if let Some(w) = watchdog {
             w.abort();
         }

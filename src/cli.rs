@@ -34,6 +34,12 @@ pub enum Command {
     Validate,
     /// Print the version.
     Version,
+    /// Run one sync of an importer in the foreground and print what it did.
+    Sync {
+        /// The importer's id or name.
+        #[arg(long)]
+        importer: String,
+    },
     /// Normalize an API definition file and print its summary as JSON.
     Inspect {
         /// The definition file (`-` for standard input).
@@ -87,6 +93,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             crate::inspect::run(cli.config, &file, format.as_deref())
         }
         Command::Serve => serve(cli.config).await,
+        Command::Sync { importer } => crate::sync_cmd::run(cli.config, &importer).await,
         Command::Importers { url, token, action } => importers(&url, token, action).await,
     };
     match result {

@@ -1,33 +1,51 @@
-//! Time as the daemon sees it. Production reads the system clock; tests run the
-//! scheduler on tokio's paused clock, so "now" is derived from `tokio::time::Instant`
-//! whenever time is paused. Stored times are integer milliseconds since the epoch.
+//! Time as the daemon sees it. Production reads the system clock; scheduler tests
+//! drive a manual clock, so "an hour later" takes no time and no tokio timer can
+//! fire early. Stored times are integer milliseconds since the epoch.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use tokio::sync::watch;
 
 #[derive(Clone, Debug)]
 pub enum Clock {
     System,
-    /// Wall time = `base_ms` + time elapsed on tokio's clock since `start`.
-    Tokio {
-        base_ms: i64,
-        start: tokio::time::Instant,
-    },
+    /// Moved only by [`Clock::advance`] / [`Clock::set`].
+    Manual(Arc<watch::Sender<i64>>),
 }
 
 impl Clock {
-    /// A clock that follows tokio's (possibly paused) time, starting at `base_ms`.
-    pub fn tokio_at(base_ms: i64) -> Clock {
-        Clock::Tokio {
-            base_ms,
-            start: tokio::time::Instant::now(),
-        }
+    pub fn manual(start_ms: i64) -> Clock {
+        Clock::Manual(Arc::new(watch::Sender::new(start_ms)))
     }
 
     pub fn now_ms(&self) -> i64 {
         match self {
             Clock::System => Utc::now().timestamp_millis(),
-            Clock::Tokio { base_ms, start } => {
-                base_ms + i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX)
+            Clock::Manual(tx) => *tx.borrow(),
+        }
+    }
+
+    /// Moves a manual clock forward (no effect on the system clock).
+    pub fn advance(&self, by: Duration) {
+        if let Clock::Manual(tx) = self {
+            let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+            tx.send_modify(|now| *now = now.saturating_add(by));
+        }
+    }
+
+    /// Waits until the clock reads `deadline_ms` or later.
+    pub async fn sleep_until(&self, deadline_ms: i64) {
+        match self {
+            Clock::System => {
+                let wait = deadline_ms.saturating_sub(self.now_ms()).max(0);
+                tokio::time::sleep(Duration::from_millis(u64::try_from(wait).unwrap_or(0))).await;
+            }
+            Clock::Manual(tx) => {
+                let mut rx = tx.subscribe();
+                // The sender lives as long as the clock; an error cannot happen.
+                let _ = rx.wait_for(|now| *now >= deadline_ms).await;
             }
         }
     }
@@ -63,10 +81,20 @@ mod tests {
         assert_eq!(parse_ms("yesterday"), None);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn tokio_clock_follows_paused_time() {
-        let clock = Clock::tokio_at(1_000);
-        tokio::time::advance(std::time::Duration::from_secs(3600)).await;
-        assert_eq!(clock.now_ms(), 1_000 + 3_600_000);
+    #[tokio::test]
+    async fn manual_clock_wakes_sleepers_when_advanced() {
+        let clock = Clock::manual(1_000);
+        let waiter = {
+            let c = clock.clone();
+            tokio::spawn(async move { c.sleep_until(3_601_000).await })
+        };
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        clock.advance(Duration::from_secs(3600));
+        tokio::time::timeout(Duration::from_secs(5), waiter)
+            .await
+            .expect("woke")
+            .expect("join");
+        assert_eq!(clock.now_ms(), 3_601_000);
     }
 }

@@ -31,6 +31,109 @@ pub struct Settings {
     pub log: LogSettings,
     #[serde(default)]
     pub normalize: NormalizeSettings,
+    #[serde(default)]
+    pub scheduler: SchedulerSettings,
+    #[serde(default)]
+    pub importers: ImporterSettings,
+    #[serde(default)]
+    pub sink: SinkSettings,
+}
+
+/// When and how importers run.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerSettings {
+    /// Run importers on their schedule. When false, only triggers run them.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Most importer runs at the same time; more wait for a free slot.
+    #[serde(default = "default_max_concurrent_runs")]
+    pub max_concurrent_runs: usize,
+    /// A run still going after this long is cancelled and recorded as failed.
+    #[serde(default = "default_run_timeout_secs")]
+    pub run_timeout_secs: u64,
+}
+
+/// Settings shared by importer types.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ImporterSettings {
+    /// Folders the `directory` importer type may read (an importer's `path` must
+    /// resolve inside one of them).
+    #[serde(default = "default_directory_roots")]
+    pub directory_roots: Vec<PathBuf>,
+}
+
+/// Where synced definitions go.
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SinkSettings {
+    /// `embedded` (this daemon's inventory) or `remote` (another API Hub).
+    #[serde(default)]
+    pub kind: SinkKind,
+    #[serde(default)]
+    pub remote: Option<RemoteSinkSettings>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SinkKind {
+    #[default]
+    Embedded,
+    Remote,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteSinkSettings {
+    /// Base URL of the API Hub, e.g. `https://hub.example.com`.
+    pub url: String,
+    /// Its API token, sent as `X-Auth` (prefer `APIHUB_SINK__REMOTE__TOKEN`).
+    #[serde(default)]
+    pub token: Option<SecretString>,
+    /// Timeout of one request to the hub.
+    #[serde(default = "default_remote_timeout_secs")]
+    pub timeout_secs: u64,
+    /// Attempts per request on 429, 5xx and network errors.
+    #[serde(default = "default_remote_attempts")]
+    pub max_attempts: usize,
+}
+
+const fn default_true() -> bool {
+    true
+}
+const fn default_max_concurrent_runs() -> usize {
+    4
+}
+const fn default_run_timeout_secs() -> u64 {
+    3600
+}
+fn default_directory_roots() -> Vec<PathBuf> {
+    vec![PathBuf::from("./specs")]
+}
+const fn default_remote_timeout_secs() -> u64 {
+    60
+}
+const fn default_remote_attempts() -> usize {
+    5
+}
+
+impl Default for SchedulerSettings {
+    fn default() -> Self {
+        SchedulerSettings {
+            enabled: true,
+            max_concurrent_runs: default_max_concurrent_runs(),
+            run_timeout_secs: default_run_timeout_secs(),
+        }
+    }
+}
+
+impl Default for ImporterSettings {
+    fn default() -> Self {
+        ImporterSettings {
+            directory_roots: default_directory_roots(),
+        }
+    }
 }
 
 /// Bounds on API definitions read by importers, uploads and `inspect`.
@@ -253,6 +356,7 @@ impl Settings {
                 .try_parsing(true)
                 .list_separator(",")
                 .with_list_parse_key("server.auth_tokens")
+                .with_list_parse_key("importers.directory_roots")
                 .source(Some(overrides)),
         );
         let settings: Settings = builder
@@ -267,6 +371,26 @@ impl Settings {
     fn check(&self) -> Result<(), String> {
         if self.store.pool_size == 0 {
             return Err("store.pool_size must be at least 1".into());
+        }
+        if self.scheduler.max_concurrent_runs == 0 {
+            return Err("scheduler.max_concurrent_runs must be at least 1".into());
+        }
+        if self.scheduler.run_timeout_secs == 0 {
+            return Err("scheduler.run_timeout_secs must be at least 1".into());
+        }
+        if self.sink.kind == SinkKind::Remote {
+            let Some(remote) = &self.sink.remote else {
+                return Err("sink.kind is remote but sink.remote.url is not set".into());
+            };
+            if !(remote.url.starts_with("http://") || remote.url.starts_with("https://")) {
+                return Err(format!(
+                    "sink.remote.url `{}` must be an http(s) URL",
+                    remote.url
+                ));
+            }
+            if remote.max_attempts == 0 {
+                return Err("sink.remote.max_attempts must be at least 1".into());
+            }
         }
         if self.normalize.max_depth == 0 || self.normalize.max_depth > 1024 {
             return Err("normalize.max_depth must be between 1 and 1024".into());

@@ -28,7 +28,7 @@ pub fn run(config: Option<PathBuf>, file: &Path, format: Option<&str>) -> anyhow
     let hints = Hints {
         declared,
         file_name: file.file_name().map(|n| n.to_string_lossy().into_owned()),
-        content_type: None,
+        ..Hints::default()
     };
     let normalized = normalize(bytes, &hints, &limits)
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;

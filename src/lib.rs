@@ -12,6 +12,10 @@
 //! - [`importer`]: what a valid importer is (shared by API and CLI).
 //! - [`inspect`]: the `inspect` command, the normalizer's view for users.
 //! - [`inventory`]: the embedded inventory's shapes, filters and export writers.
+//! - [`sync`]: one sync of one importer (`sync_once`), used by all callers.
+//! - [`scheduler`]: runs importers on their schedule and on trigger.
+//! - [`sync_cmd`]: `apihub-importer sync`, one run in the foreground.
+//! - [`metrics`]: Prometheus metric names and recorder.
 //! - [`store`]: SQLite; the only module that sees SQL.
 //! - [`secrets`]: encryption of secret parameters at rest.
 //! - [`sink`]: where synced definitions are written (embedded inventory).
@@ -30,8 +34,12 @@ pub mod config;
 pub mod importer;
 pub mod inspect;
 pub mod inventory;
+pub mod metrics;
+pub mod scheduler;
 pub mod secrets;
 pub mod sink;
 pub mod store;
+pub mod sync;
+pub mod sync_cmd;
 pub mod telemetry;
 mod wire;

@@ -53,8 +53,9 @@ pub trait Connector: Send + Sync {
 pub struct Fetched {
     /// Stable identity within the importer (e.g. `account:region:apiId:stage`).
     pub external_key: String,
-    /// Display name for the inventory target.
-    pub name: String,
+    /// Display name for the inventory target; `None` lets the definition's title
+    /// (else the external key) name it.
+    pub name: Option<String>,
     pub outcome: FetchOutcome,
 }
 

@@ -12,12 +12,16 @@
 //! - [`format`]: the inventory's `definitionFormat` values.
 //! - [`normalize`]: bytes of any supported definition format in, a normalized
 //!   definition (format, operations, servers, canonical hash) out. Pure.
+//! - [`http`]: the shared HTTP client and retry policy (429/5xx, `Retry-After`).
 //! - [`params`]: parameter validation errors shared by every connector.
+//! - [`directory`]: the `directory` importer type (spec files in a folder).
 //! - [`registry`]: which types have a connector; per-type parameter checks.
 
 pub mod connector;
+pub mod directory;
 pub mod error;
 pub mod format;
+pub mod http;
 pub mod importer_type;
 pub mod normalize;
 pub mod params;
@@ -28,4 +32,4 @@ pub use error::{ConnectorError, ErrorKind};
 pub use format::DefinitionFormat;
 pub use importer_type::ImporterType;
 pub use params::ParamError;
-pub use registry::validate_parameters;
+pub use registry::{Environment, build, validate_parameters};

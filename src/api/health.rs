@@ -34,3 +34,20 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         ),
     }
 }
+
+/// Prometheus metrics: runs by status, items by outcome, run durations, runs in
+/// flight (names in `src/metrics.rs`).
+#[utoipa::path(get, path = "/metrics", tag = "Health",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+pub async fn metrics() -> impl axum::response::IntoResponse {
+    let body = crate::metrics::handle()
+        .map(|h| h.render())
+        .unwrap_or_default();
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        body,
+    )
+}

@@ -95,7 +95,8 @@ pub struct ImporterView {
     #[schema(value_type = Object)]
     pub parameters: Value,
     /// Daemon-side state: `createdAt`, `modifiedAt`, `nextRunAt`, `triggerPending`,
-    /// and while or after runs the running state and last counts.
+    /// `lastRunCounts`, and `runState` (`idle`, `queued`, `running`) with
+    /// `runStartedAt` / `runTrigger` while a run is on.
     #[schema(value_type = Option<Object>)]
     pub extras: Option<Value>,
     pub exclude_empty_specs: bool,
@@ -134,6 +135,7 @@ pub fn view(state: &AppState, row: ImporterRow) -> ImporterView {
         "modifiedAt": format_ms(row.updated_at),
         "nextRunAt": row.next_run_at.map(format_ms),
         "triggerPending": row.trigger_requested_at.is_some(),
+        "lastRunCounts": row.last_run_counts,
     });
     state.runtime_extras(&row.id, &mut extras);
     ImporterView {
@@ -151,7 +153,7 @@ pub fn view(state: &AppState, row: ImporterRow) -> ImporterView {
     }
 }
 
-fn to_spec(req: ImporterRequest) -> Result<ImporterSpec, ApiError> {
+fn to_spec(state: &AppState, req: ImporterRequest) -> Result<ImporterSpec, ApiError> {
     let spec = ImporterSpec::validate(
         &req.name,
         req.kind,
@@ -162,7 +164,7 @@ fn to_spec(req: ImporterRequest) -> Result<ImporterSpec, ApiError> {
     )
     .map_err(|e| ApiError::invalid(e.field, e.message))?;
     if let Some(kind) = spec.kind {
-        apihub_connectors::validate_parameters(kind, &spec.parameters)
+        apihub_connectors::validate_parameters(kind, &spec.parameters, &state.env)
             .map_err(|e| ApiError::invalid(e.field, e.message))?;
     }
     Ok(spec)
@@ -196,7 +198,7 @@ async fn create_importer(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<ImporterRequest>,
 ) -> Result<Json<ImporterView>, ApiError> {
-    let spec = to_spec(req)?;
+    let spec = to_spec(&state, req)?;
     let id = uuid::Uuid::now_v7().to_string();
     let parameters = state
         .cipher
@@ -251,7 +253,7 @@ async fn configure_importer(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ImporterRequest>,
 ) -> Result<Json<ImporterView>, ApiError> {
-    let spec = to_spec(req)?;
+    let spec = to_spec(&state, req)?;
     let cipher = state.cipher.clone();
     let owner = id.clone();
     let input = spec.parameters.clone();

@@ -35,6 +35,7 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::clock::Clock;
+use crate::scheduler::Scheduler;
 use crate::secrets::Cipher;
 use crate::store::Store;
 
@@ -64,26 +65,35 @@ pub struct AppState {
     pub cipher: Arc<Cipher>,
     pub clock: Clock,
     pub readiness: Arc<Readiness>,
-    pub schedule_changed: Arc<tokio::sync::Notify>,
+    pub scheduler: Scheduler,
+    /// What connectors are told by the config (directory roots, limits).
+    pub env: apihub_connectors::Environment,
     /// Bounds for definitions read by uploads and importers.
     pub limits: apihub_connectors::normalize::Limits,
 }
 
 impl AppState {
     /// Live, non-persisted facts about an importer for its `extras`.
-    pub fn runtime_extras(&self, _id: &str, _extras: &mut serde_json::Value) {}
+    pub fn runtime_extras(&self, id: &str, extras: &mut serde_json::Value) {
+        self.scheduler.extras(id, extras);
+    }
 
     /// Wakes the scheduler so a new frequency or status applies without restart.
     pub fn importers_changed(&self) {
-        self.schedule_changed.notify_one();
+        self.scheduler.wake();
     }
 
-    pub fn importer_deleted(&self, _id: &str) {
-        self.schedule_changed.notify_one();
+    pub fn importer_deleted(&self, id: &str) {
+        self.scheduler.importer_deleted(id);
     }
 
     pub fn triggered(&self, _id: &str) {
-        self.schedule_changed.notify_one();
+        self.scheduler.wake();
+    }
+
+    /// No run is in progress or waiting (for tests and shutdown checks).
+    pub fn scheduler_idle(&self) -> bool {
+        self.scheduler.idle()
     }
 }
 
@@ -111,7 +121,8 @@ pub fn router(state: AppState, settings: RouterSettings) -> (Router, utoipa::ope
         ));
     let public = OpenApiRouter::new()
         .routes(routes!(health::healthz))
-        .routes(routes!(health::readyz));
+        .routes(routes!(health::readyz))
+        .routes(routes!(health::metrics));
     let (api, openapi) = OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
         .merge(protected)
         .merge(public)

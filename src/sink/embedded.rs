@@ -122,10 +122,10 @@ mod tests {
     const V2: &str = r#"{"openapi":"3.0.0","info":{"title":"T","version":"2"},"paths":{
         "/a":{"get":{"operationId":"getA","responses":{"200":{"description":"ok"}}}},"/c":{"put":{"responses":{"200":{"description":"ok"}}}}}}"#;
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn creates_then_leaves_then_replaces_keeping_operation_rows() {
         let (_dir, store) = store().await;
-        let clock = Clock::tokio_at(1_700_000_000_000);
+        let clock = Clock::manual(1_700_000_000_000);
         let sink = EmbeddedSink::new(store.clone(), clock.clone());
 
         let Upsert::Created(id) = sink.upsert(item("k1", V1)).await.expect("create") else {
@@ -154,7 +154,7 @@ mod tests {
                 .any(|a| a.key == "apihub.externalKey" && a.value == "k1")
         );
 
-        tokio::time::advance(std::time::Duration::from_secs(60)).await;
+        clock.advance(std::time::Duration::from_secs(60));
         assert_eq!(
             sink.upsert(item("k1", V1_REORDERED)).await.expect("same"),
             Upsert::Unchanged(id.clone())
@@ -173,7 +173,7 @@ mod tests {
             .set_operation_excluded(id.clone(), get_a.clone(), true)
             .await
             .expect("exclude");
-        tokio::time::advance(std::time::Duration::from_secs(60)).await;
+        clock.advance(std::time::Duration::from_secs(60));
         assert_eq!(
             sink.upsert(item("k1", V2)).await.expect("changed"),
             Upsert::Updated(id.clone())

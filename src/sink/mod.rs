@@ -3,8 +3,10 @@
 //! (when the content hash differs) or leaves it, one transaction per definition.
 //!
 //! - [`embedded::EmbeddedSink`]: this daemon's own inventory (the default).
+//! - [`remote::RemoteSink`]: another API Hub over HTTP (seed 001 wire contract).
 
 pub mod embedded;
+pub mod remote;
 
 use apihub_connectors::ImporterType;
 use apihub_connectors::normalize::NormalizedDefinition;

@@ -24,6 +24,8 @@ pub struct ImporterRow {
     pub last_run_fail_reason: Option<String>,
     pub next_run_at: Option<i64>,
     pub trigger_requested_at: Option<i64>,
+    /// Counts of the last finished run (JSON of `RunCounts`).
+    pub last_run_counts: Option<Value>,
 }
 
 /// What create and configure write. `parameters` must already be sealed.
@@ -39,7 +41,7 @@ pub struct NewImporter {
 
 const COLUMNS: &str = "id, name, type, status, freq_unit, freq_value, parameters, \
     exclude_empty_specs, created_at, updated_at, sync_status, last_run_at, \
-    last_run_fail_reason, next_run_at, trigger_requested_at";
+    last_run_fail_reason, next_run_at, trigger_requested_at, last_run_counts";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -79,6 +81,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ImporterRow> {
         last_run_fail_reason: r.get(12)?,
         next_run_at: r.get(13)?,
         trigger_requested_at: r.get(14)?,
+        last_run_counts: r
+            .get::<_, Option<String>>(15)?
+            .map(|c| serde_json::from_str(&c).map_err(|e| corrupt("last_run_counts", e)))
+            .transpose()?,
     })
 }
 
@@ -215,6 +221,19 @@ impl Store {
         let id = id.to_owned();
         self.write(move |tx| Ok(tx.execute("DELETE FROM importers WHERE id = ?1", [&id])? > 0))
             .await
+    }
+
+    /// Records when an importer should next run on its schedule.
+    pub async fn set_next_run(&self, id: &str, next_run_at: Option<i64>) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE importers SET next_run_at = ?2 WHERE id = ?1",
+                params![id, next_run_at],
+            )?;
+            Ok(())
+        })
+        .await
     }
 
     /// Records a manual run request; `false` if the importer does not exist.

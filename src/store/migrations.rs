@@ -6,6 +6,7 @@ use rusqlite_migration::{M, Migrations};
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/001_importers.sql")),
     M::up(include_str!("migrations/002_inventory.sql")),
+    M::up(include_str!("migrations/003_sync.sql")),
 ];
 
 pub fn migrations() -> Migrations<'static> {

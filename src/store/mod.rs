@@ -15,6 +15,7 @@ pub mod export;
 mod importers;
 mod links;
 mod migrations;
+mod remote;
 mod runs;
 mod targets;
 
@@ -27,7 +28,8 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 pub use cursor::Cursor;
 pub use export::ExportKind;
 pub use importers::{ImporterRow, NewImporter};
-pub use runs::{RunCounts, RunPage, RunRow, RunStatus, RunTrigger};
+pub use remote::RemoteTarget;
+pub use runs::{FinishedRun, ItemNote, RunCounts, RunPage, RunRow, RunStatus, RunTrigger};
 pub use targets::{ListQuery, NewDefinition, NewTarget, TargetPatch, Upsert};
 
 use crate::config::StoreSettings;

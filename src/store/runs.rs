@@ -27,7 +27,7 @@ wire_enum! {
 }
 
 /// What a run did, item by item.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RunCounts {
     /// Items the source listed.
@@ -74,6 +74,29 @@ pub struct RunPage {
     pub next_page: Option<String>,
 }
 
+/// What `finish_run` records.
+#[derive(Debug, Clone)]
+pub struct FinishedRun {
+    pub run_id: String,
+    pub importer_id: String,
+    pub status: RunStatus,
+    pub finished_at: i64,
+    pub counts: RunCounts,
+    pub fail_reason: Option<String>,
+    pub items: Vec<ItemNote>,
+}
+
+/// What happened to one item of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemNote {
+    pub external_key: String,
+    pub name: Option<String>,
+    /// created, updated, unchanged, skippedEmpty, skipped or failed.
+    pub outcome: String,
+    pub message: Option<String>,
+}
+
 const COLUMNS: &str = "id, importer_id, trigger, status, started_at, finished_at, discovered, \
     created, updated, unchanged, skipped_empty, skipped, failed, missing, fail_reason, items";
 const SORT: &str = "-startedAt";
@@ -117,6 +140,85 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<(i64, RunRow)> {
 }
 
 impl Store {
+    /// Opens a run: refuses when the importer has one running already (also across
+    /// processes, e.g. `apihub-importer sync` next to the daemon) and consumes a
+    /// pending trigger, so a trigger that arrives during the run asks for one more.
+    pub async fn start_run(
+        &self,
+        importer_id: &str,
+        trigger: RunTrigger,
+        now: i64,
+    ) -> Result<String, StoreError> {
+        let importer_id = importer_id.to_owned();
+        self.write(move |tx| {
+            let running: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM sync_runs WHERE importer_id = ?1 AND status = 'Running'",
+                [&importer_id],
+                |r| r.get(0),
+            )?;
+            if running > 0 {
+                return Err(StoreError::Conflict("a run of this importer is already in progress".into()));
+            }
+            if super::importers::get(tx, &importer_id)?.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            let id = uuid::Uuid::now_v7().to_string();
+            tx.execute(
+                "INSERT INTO sync_runs (id, importer_id, trigger, status, started_at) VALUES (?1, ?2, ?3, 'Running', ?4)",
+                params![id, importer_id, trigger.as_str(), now],
+            )?;
+            tx.execute("UPDATE importers SET trigger_requested_at = NULL WHERE id = ?1", [&importer_id])?;
+            Ok(id)
+        })
+        .await
+    }
+
+    /// Closes a run and records its outcome on the importer. The importer's next
+    /// run is left for the scheduler to work out from this one (`next_run_at` NULL).
+    pub async fn finish_run(&self, run: FinishedRun) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            let c = run.counts;
+            let items = serde_json::to_string(&run.items).unwrap_or_else(|_| "[]".into());
+            tx.execute(
+                "UPDATE sync_runs SET status = ?2, finished_at = ?3, discovered = ?4, created = ?5, updated = ?6, \
+                 unchanged = ?7, skipped_empty = ?8, skipped = ?9, failed = ?10, missing = ?11, fail_reason = ?12, \
+                 items = ?13 WHERE id = ?1",
+                params![
+                    run.run_id, run.status.as_str(), run.finished_at, c.discovered, c.created, c.updated, c.unchanged,
+                    c.skipped_empty, c.skipped, c.failed, c.missing, run.fail_reason, items,
+                ],
+            )?;
+            let sync = if run.status == RunStatus::Completed { "Completed" } else { "Failed" };
+            let counts = serde_json::to_string(&c).unwrap_or_default();
+            tx.execute(
+                "UPDATE importers SET sync_status = ?2, last_run_at = ?3, last_run_fail_reason = ?4, \
+                 last_run_counts = ?5, next_run_at = NULL WHERE id = ?1",
+                params![run.importer_id, sync, run.finished_at, run.fail_reason, counts],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// At start: runs left `Running` by a process that died are failed ("interrupted"),
+    /// and so is their importer's sync status. Returns how many there were.
+    pub async fn recover_interrupted(&self, now: i64) -> Result<u32, StoreError> {
+        self.write(move |tx| {
+            const REASON: &str = "interrupted: the daemon stopped during the run";
+            tx.execute(
+                "UPDATE importers SET sync_status = 'Failed', last_run_at = ?1, last_run_fail_reason = ?2 \
+                 WHERE id IN (SELECT importer_id FROM sync_runs WHERE status = 'Running')",
+                params![now, REASON],
+            )?;
+            let n = tx.execute(
+                "UPDATE sync_runs SET status = 'Failed', finished_at = ?1, fail_reason = ?2 WHERE status = 'Running'",
+                params![now, REASON],
+            )?;
+            Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        })
+        .await
+    }
+
     /// One page of an importer's runs, newest first.
     pub async fn list_runs(
         &self,

@@ -3,9 +3,15 @@
 
 use std::sync::Once;
 
+use std::sync::Arc;
+
 use apihub_importer::api::AppState;
 use apihub_importer::app::App;
+use apihub_importer::clock::Clock;
 use apihub_importer::config::Settings;
+use apihub_importer::sink::{Sink, SinkError, SinkItem, Upsert};
+use apihub_importer::sync::SyncContext;
+use async_trait::async_trait;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -25,10 +31,14 @@ pub struct TestApp {
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
+/// Port 0, a temporary database, and no scheduled runs (triggers still run):
+/// tests that want the schedule turn it on.
 pub fn test_settings(dir: &std::path::Path) -> Settings {
     let mut s = Settings::default();
     s.server.bind = "127.0.0.1:0".parse().expect("addr");
     s.store.path = dir.join("data/apihub.db");
+    s.scheduler.enabled = false;
+    s.importers.directory_roots = vec![dir.join("specs")];
     s
 }
 
@@ -43,6 +53,16 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// Starts an app on an existing directory (e.g. to restart on the same database).
 pub async fn spawn_in(dir: tempfile::TempDir, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_full(dir, configure, Clock::System, |_| None).await
+}
+
+/// The whole set of knobs: settings, clock, and a replacement sink.
+pub async fn spawn_full(
+    dir: tempfile::TempDir,
+    configure: impl FnOnce(&mut Settings),
+    clock: Clock,
+    sink: impl FnOnce(&SyncContext) -> Option<Arc<dyn Sink>>,
+) -> TestApp {
     TRACING.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
             apihub_importer::telemetry::init(&Default::default());
@@ -55,7 +75,9 @@ pub async fn spawn_in(dir: tempfile::TempDir, configure: impl FnOnce(&mut Settin
         .auth_tokens
         .first()
         .map(|t| secrecy::ExposeSecret::expose_secret(t).to_owned());
-    let app = App::build(settings).await.expect("app builds");
+    let app = App::build_with(settings, clock, sink)
+        .await
+        .expect("app builds");
     let base = format!("http://{}", app.local_addr());
     let state = app.state().clone();
     let (tx, rx) = oneshot::channel::<()>();
@@ -124,6 +146,24 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Waits (up to 30 s of real time) until `check` holds for the importer's runs.
+    pub async fn wait_for_runs(&self, importer: &str, check: impl Fn(&Value) -> bool) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let (_, page) = self
+                .get(&format!("{IMPORTERS}/{importer}/runs?limit=100"))
+                .await;
+            if check(&page) {
+                return page;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "runs never matched: {page}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Stops the server and returns its directory (to restart on the same data).
     pub async fn stop(mut self) -> tempfile::TempDir {
         if let Some(tx) = self.stop.take() {
@@ -150,4 +190,86 @@ pub fn envelope(body: &Value) -> (String, Option<String>) {
         .unwrap_or_else(|| panic!("no message in {body}"));
     assert!(!message.is_empty(), "{body}");
     (code.to_owned(), err["field"].as_str().map(str::to_owned))
+}
+
+/// A sink that holds every upsert until the test lets it through (`gate`), and
+/// says when a run reached it (`entered`).
+pub struct GatedSink {
+    pub inner: Arc<dyn Sink>,
+    pub gate: Arc<tokio::sync::Semaphore>,
+    pub entered: Arc<tokio::sync::Notify>,
+    /// Extra time each upsert takes (to make runs slow).
+    pub delay: std::time::Duration,
+}
+
+impl GatedSink {
+    pub fn closed(inner: Arc<dyn Sink>) -> Arc<GatedSink> {
+        Arc::new(GatedSink {
+            inner,
+            gate: Arc::new(tokio::sync::Semaphore::new(0)),
+            entered: Arc::new(tokio::sync::Notify::new()),
+            delay: std::time::Duration::ZERO,
+        })
+    }
+
+    /// Always open, but each upsert takes `delay`.
+    pub fn slow(inner: Arc<dyn Sink>, delay: std::time::Duration) -> Arc<GatedSink> {
+        let g = GatedSink {
+            inner,
+            gate: Arc::new(tokio::sync::Semaphore::new(1_000_000)),
+            entered: Arc::new(tokio::sync::Notify::new()),
+            delay,
+        };
+        Arc::new(g)
+    }
+
+    pub fn open(&self) {
+        self.gate.add_permits(1_000_000);
+    }
+}
+
+#[async_trait]
+impl Sink for GatedSink {
+    async fn upsert(&self, item: SinkItem) -> Result<Upsert, SinkError> {
+        self.entered.notify_one();
+        if let Ok(p) = self.gate.acquire().await {
+            p.forget();
+        }
+        tokio::time::sleep(self.delay).await;
+        self.inner.upsert(item).await
+    }
+
+    async fn mark_missing(
+        &self,
+        importer_id: &str,
+        present: Vec<String>,
+    ) -> Result<u32, SinkError> {
+        self.inner.mark_missing(importer_id, present).await
+    }
+}
+
+/// Writes a definition file under the app's `specs` folder.
+pub fn write_spec(app: &TestApp, rel: &str, content: &str) {
+    let path = app.dir.path().join("specs").join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(path, content).expect("write spec");
+}
+
+pub fn specs_dir(app: &TestApp) -> String {
+    let p = app.dir.path().join("specs");
+    std::fs::create_dir_all(&p).expect("mkdir");
+    p.display().to_string()
+}
+
+/// A small OpenAPI document with `n` GET operations under `/prefix/...`.
+pub fn openapi(title: &str, prefix: &str, n: usize) -> String {
+    let paths: Vec<String> = (0..n)
+        .map(|i| format!("\"/{prefix}/{i}\": {{\"get\": {{\"responses\": {{\"200\": {{\"description\": \"ok\"}}}}}}}}"))
+        .collect();
+    format!(
+        "{{\"openapi\": \"3.0.0\", \"info\": {{\"title\": \"{title}\", \"version\": \"1\"}}, \"paths\": {{{}}}}}",
+        paths.join(", ")
+    )
 }

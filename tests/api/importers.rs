@@ -159,11 +159,25 @@ async fn life_cycle_round_trip_and_restart_keeps_data() {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 
+    // The trigger ran the importer (its connector is not in this build: the run
+    // fails and says so).
+    let runs = app
+        .wait_for_runs(&id, |p| p["runs"][0]["status"] == "Failed")
+        .await;
+    assert_eq!(runs["runs"][0]["trigger"], "manual");
+    assert!(
+        runs["runs"][0]["failReason"]
+            .as_str()
+            .expect("reason")
+            .contains("not available")
+    );
+
     let dir = app.stop().await;
     let app = spawn_in(dir, |_| {}).await;
     let (_, again) = app.get(&format!("{IMPORTERS}/{id}")).await;
     assert_eq!(again["name"], "Renamed");
-    assert_eq!(again["extras"]["triggerPending"], true);
+    assert_eq!(again["syncStatus"], "Failed");
+    assert_eq!(again["extras"]["triggerPending"], false);
     let row = app
         .state
         .store

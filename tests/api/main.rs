@@ -6,3 +6,6 @@ mod helpers;
 mod importers;
 mod inventory;
 mod pagination;
+mod remote;
+mod scheduler;
+mod sync;

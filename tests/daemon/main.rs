@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 mod readme;
+mod sync;
 
-const BIN: &str = env!("CARGO_BIN_EXE_apihub-importer");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_apihub-importer");
 const IMPORTERS: &str = "/api/apihub/v1/importers";
 
 pub(crate) struct Daemon {
@@ -18,7 +19,7 @@ pub(crate) struct Daemon {
     log: PathBuf,
 }
 
-fn write_config(dir: &Path, extra: &str) -> PathBuf {
+pub(crate) fn write_config(dir: &Path, extra: &str) -> PathBuf {
     let path = dir.join("config.yaml");
     let text = format!(
         "server:\n  bind: 127.0.0.1:0\n  shutdown_timeout_secs: 5\nstore:\n  path: {}\nlog:\n  format: json\n  level: debug\n{extra}",
@@ -29,10 +30,14 @@ fn write_config(dir: &Path, extra: &str) -> PathBuf {
 }
 
 impl Daemon {
+    fn start(dir: &Path) -> Daemon {
+        Self::start_with(dir, "")
+    }
+
     // The child is owned by `Daemon`, whose `Drop` kills and waits for it.
     #[allow(clippy::zombie_processes)]
-    fn start(dir: &Path) -> Daemon {
-        let config = write_config(dir, "");
+    fn start_with(dir: &Path, extra: &str) -> Daemon {
+        let config = write_config(dir, extra);
         let log = dir.join(format!(
             "daemon-{}.log",
             std::time::SystemTime::now()
@@ -41,6 +46,7 @@ impl Daemon {
                 .unwrap_or(0)
         ));
         let child = Command::new(BIN)
+            .current_dir(dir)
             .args(["serve", "--config"])
             .arg(&config)
             .env("RUST_LOG", "debug")

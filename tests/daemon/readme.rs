@@ -94,6 +94,12 @@ async fn readme_examples_work() {
     );
 
     let dir = tempfile::tempdir().expect("tempdir");
+    // The README's `mkdir -p specs && cp …` set-up, in the daemon's working directory.
+    let specs = dir.path().join("specs");
+    std::fs::create_dir_all(&specs).expect("mkdir");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("connectors/tests/fixtures/normalize/petstore-3.0.yaml");
+    std::fs::copy(fixture, specs.join("petstore-3.0.yaml")).expect("cp");
     let daemon = Daemon::start(dir.path());
     let http = reqwest::Client::new();
     let mut vars: HashMap<&str, String> = HashMap::new();

@@ -10,6 +10,8 @@ use crate::format::DefinitionFormat;
 pub struct Hints {
     /// The format the caller says it is (e.g. `format=openapi3` on upload).
     pub declared: Option<DefinitionFormat>,
+    /// What the source says the format is; unlike `declared`, not enforced.
+    pub format_hint: Option<DefinitionFormat>,
     pub file_name: Option<String>,
     pub content_type: Option<String>,
 }
@@ -26,6 +28,9 @@ impl Hints {
     fn suggested(&self) -> Option<DefinitionFormat> {
         if self.declared.is_some() {
             return self.declared;
+        }
+        if self.format_hint.is_some() {
+            return self.format_hint;
         }
         let ext = self
             .file_name

@@ -193,6 +193,7 @@ async fn definition(
         declared: Some(checked.format),
         file_name,
         content_type,
+        format_hint: None,
     };
     let normalized = normalize_upload(state, bytes, hints).await?;
     let def = NewDefinition {
