@@ -22,5 +22,14 @@ fi
 export APIHUB_CORPUS_DIR="$corpus/package/api"
 export APIHUB_CORPUS_COUNTS="$corpus/counts.jsonl"
 
+# moto, a real AWS emulator, for the aws_api_gateway connector's tests.
+venv="$APIHUB_TEST_DEPS/venv"
+if [ ! -x "$venv/bin/moto_server" ]; then
+  log "installing moto[server] into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check 'moto[apigateway,apigatewayv2,server]==5.2.5'
+fi
+export APIHUB_MOTO_SERVER="$venv/bin/moto_server"
+
 log "running cargo test"
 cargo test --workspace "$@"

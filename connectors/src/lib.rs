@@ -15,8 +15,10 @@
 //! - [`http`]: the shared HTTP client and retry policy (429/5xx, `Retry-After`).
 //! - [`params`]: parameter validation errors shared by every connector.
 //! - [`directory`]: the `directory` importer type (spec files in a folder).
+//! - [`aws`]: the `aws_api_gateway` connector (REST, HTTP and WebSocket APIs).
 //! - [`registry`]: which types have a connector; per-type parameter checks.
 
+pub mod aws;
 pub mod connector;
 pub mod directory;
 pub mod error;

@@ -33,6 +33,7 @@ pub fn validate_parameters(
             let p = directory::parse_params(parameters)?;
             directory::resolve(&p.path, &env.directory_roots).map(|_| ())
         }
+        ImporterType::AwsApiGateway => crate::aws::params::parse(parameters).map(|_| ()),
         // The other types have no connector yet; any object is kept as given.
         _ => Ok(()),
     }
@@ -46,6 +47,7 @@ pub fn build(
     env: &Environment,
 ) -> Result<Box<dyn Connector>, ConnectorError> {
     match kind {
+        ImporterType::AwsApiGateway => Ok(Box::new(crate::aws::AwsConnector::new(parameters)?)),
         ImporterType::Directory => Ok(Box::new(directory::DirectoryConnector::new(
             parameters,
             &env.directory_roots,

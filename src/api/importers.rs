@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_importers, create_importer))
         .routes(routes!(get_importer, configure_importer, delete_importer))
         .routes(routes!(trigger_importer))
+        .routes(routes!(check_importer))
         .routes(routes!(list_runs))
 }
 
@@ -354,4 +355,46 @@ async fn list_runs(
             .list_runs(&id, limit, q.cursor.as_deref())
             .await?,
     ))
+}
+
+/// The result of a connection check.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckResult {
+    /// True when the platform accepted the credentials and answered.
+    pub ok: bool,
+    /// `config`, `auth`, `transient` or `protocol` when not ok.
+    pub kind: Option<String>,
+    /// What went wrong, for humans (no secrets).
+    pub message: Option<String>,
+}
+
+/// Check an importer's connection: one cheap call to the platform with its
+/// credentials, no sync. Answers 200 either way; `ok` says how it went.
+#[utoipa::path(post, path = "/{importerId}/check", tag = "Importers",
+    params(("importerId" = String, Path, description = "Importer id")),
+    responses((status = 200, description = "How the check went", body = CheckResult),
+              (status = 404, description = "Unknown id", body = ErrorEnvelope)))]
+async fn check_importer(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<CheckResult>, ApiError> {
+    let row = state
+        .store
+        .get_importer(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("importer", &id))?;
+    let result = crate::sync::check_connection(state.scheduler.context(), &row).await;
+    Ok(Json(match result {
+        Ok(()) => CheckResult {
+            ok: true,
+            kind: None,
+            message: None,
+        },
+        Err(e) => CheckResult {
+            ok: false,
+            kind: Some(e.kind.as_str().into()),
+            message: Some(e.message),
+        },
+    }))
 }

@@ -79,6 +79,11 @@ impl Scheduler {
         }
     }
 
+    /// The context runs use (for connection checks).
+    pub fn context(&self) -> &SyncContext {
+        &self.inner.ctx
+    }
+
     pub fn wake(&self) {
         self.inner.wake.notify_one();
     }

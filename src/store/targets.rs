@@ -270,6 +270,16 @@ fn urls_json(urls: &[String]) -> String {
     serde_json::to_string(urls).unwrap_or_else(|_| "[]".into())
 }
 
+/// A definition's `name`: empty as in the seed, except for documents a connector
+/// built itself, which say so.
+fn definition_name(def: &NewDefinition) -> &'static str {
+    if def.synthesized {
+        "synthesized from routes"
+    } else {
+        ""
+    }
+}
+
 fn insert_definition(
     tx: &Transaction<'_>,
     target_id: &str,
@@ -280,7 +290,7 @@ fn insert_definition(
     tx.execute(
         "INSERT INTO definitions (id, target_id, source_mode, source_origin, format, spec_version, name, url, \
          source_name, content, content_hash, synthesized, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?13, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
         params![
             id,
             target_id,
@@ -294,6 +304,7 @@ fn insert_definition(
             def.normalized.hash,
             def.synthesized,
             now,
+            definition_name(def),
         ],
     )?;
     Ok(id)
@@ -420,7 +431,7 @@ fn replace(
     let n = &def.normalized;
     let changed = tx.execute(
         "UPDATE definitions SET source_mode = ?3, source_origin = ?4, format = ?5, spec_version = ?6, url = ?7, \
-         source_name = ?8, content = ?9, content_hash = ?10, synthesized = ?11, updated_at = ?12 \
+         source_name = ?8, content = ?9, content_hash = ?10, synthesized = ?11, updated_at = ?12, name = ?13 \
          WHERE id = ?2 AND target_id = ?1",
         params![
             target_id,
@@ -435,6 +446,7 @@ fn replace(
             n.hash,
             def.synthesized,
             now,
+            definition_name(def),
         ],
     )?;
     if changed == 0 {

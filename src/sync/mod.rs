@@ -167,6 +167,35 @@ pub async fn sync_once(
     Ok(report)
 }
 
+/// Verifies an importer's credentials and reachability with one cheap call per
+/// region/endpoint (the connector's `check`), without running a sync.
+pub async fn check_connection(
+    ctx: &SyncContext,
+    importer: &ImporterRow,
+) -> Result<(), apihub_connectors::ConnectorError> {
+    let Some(kind) = importer.kind else {
+        return Err(apihub_connectors::ConnectorError::config(
+            "the importer has no type",
+        ));
+    };
+    let parameters = ctx
+        .cipher
+        .open_parameters(&importer.id, &importer.parameters)
+        .map_err(|e| {
+            apihub_connectors::ConnectorError::config(format!(
+                "{e}; send the importer's secrets again"
+            ))
+        })?;
+    let connector = apihub_connectors::build(kind, &parameters, &ctx.env)?;
+    let cx = Context::new(importer.id.clone(), importer.name.clone());
+    match tokio::time::timeout(Duration::from_secs(60), connector.check(&cx)).await {
+        Ok(result) => result,
+        Err(_) => Err(apihub_connectors::ConnectorError::transient(
+            "the check took longer than 60 s",
+        )),
+    }
+}
+
 fn record_metrics(kind: ImporterType, r: &Report) {
     let t = kind.as_str();
     let status = if r.status() == RunStatus::Completed {

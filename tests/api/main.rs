@@ -1,10 +1,12 @@
 //! Integration tests of the HTTP API against an in-process daemon on port 0.
 
+mod aws;
 mod docs;
 mod export;
 mod helpers;
 mod importers;
 mod inventory;
+mod moto;
 mod pagination;
 mod remote;
 mod scheduler;

@@ -1,0 +1,228 @@
+//! AWS SDK set-up for one importer: credentials (static keys, the default chain, or
+//! an assumed role), one pair of API Gateway clients per region, and [`RegionClients::call`],
+//! the one way calls are made: each attempt waits for the region's rate limit (below
+//! API Gateway's ~10 requests/s per account and region), throttled and 5xx answers
+//! and timeouts are retried with jittered exponential backoff (never sooner than
+//! 200 ms, at most `maxAttempts` attempts; an endpoint that cannot be reached at all
+//! fails at once), and errors are mapped to connector
+//! errors that name the region, the call and what AWS said. The SDK's own retries
+//! are off so that retries are paced too.
+
+use std::future::Future;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
+use backon::{ExponentialBuilder, Retryable};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+
+use super::params::AwsParams;
+use crate::error::ConnectorError;
+
+/// The SDK behaviour this code was written against; pinned so that an SDK update
+/// does not change retries or timeouts silently.
+fn behavior() -> BehaviorVersion {
+    BehaviorVersion::v2026_01_12()
+}
+
+/// Credentials and settings shared by every region.
+pub async fn base_config(p: &AwsParams) -> SdkConfig {
+    let mut loader = aws_config::defaults(behavior())
+        .region(Region::new("us-east-1"))
+        .retry_config(RetryConfig::disabled());
+    if let Some(k) = &p.keys {
+        let creds = Credentials::new(
+            &k.access_key_id,
+            &k.secret_access_key,
+            k.session_token.clone(),
+            None,
+            "apihub-importer",
+        );
+        loader = loader.credentials_provider(creds);
+    }
+    if let Some(url) = &p.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let base = loader.load().await;
+    let Some(role) = &p.role else { return base };
+    let mut assume = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
+        .session_name(&role.session_name)
+        .configure(&base);
+    if let Some(ext) = &role.external_id {
+        assume = assume.external_id(ext);
+    }
+    let provider = assume.build().await;
+    base.into_builder()
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build()
+}
+
+/// The clients and the rate limit of one region.
+pub struct RegionClients {
+    pub region: String,
+    pub v1: aws_sdk_apigateway::Client,
+    pub v2: aws_sdk_apigatewayv2::Client,
+    limiter: Arc<DefaultDirectRateLimiter>,
+    max_attempts: u32,
+}
+
+/// A failed call: the connector error and the HTTP status AWS answered with.
+#[derive(Debug, Clone)]
+pub struct CallError {
+    pub error: ConnectorError,
+    pub status: Option<u16>,
+    /// Throttling, 5xx and timeouts are retried; an endpoint that cannot be reached
+    /// at all (DNS, refused connection) is not: the next run is the retry.
+    retry: bool,
+}
+
+fn retryable<E>(
+    err: &SdkError<E, aws_sdk_apigateway::config::http::HttpResponse>,
+    kind: crate::error::ErrorKind,
+) -> bool {
+    match err {
+        SdkError::TimeoutError(_) => true,
+        SdkError::DispatchFailure(d) => d.is_timeout(),
+        _ => kind == crate::error::ErrorKind::Transient,
+    }
+}
+
+const MIN_RETRY_DELAY: Duration = Duration::from_millis(200);
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(20);
+
+impl RegionClients {
+    pub fn new(base: &SdkConfig, region: &str, rps: u32, max_attempts: u32) -> RegionClients {
+        let region_cfg = base
+            .clone()
+            .into_builder()
+            .region(Region::new(region.to_owned()))
+            .build();
+        let quota = Quota::per_second(NonZeroU32::new(rps).unwrap_or(NonZeroU32::MIN));
+        RegionClients {
+            region: region.to_owned(),
+            v1: aws_sdk_apigateway::Client::new(&region_cfg),
+            v2: aws_sdk_apigatewayv2::Client::new(&region_cfg),
+            limiter: Arc::new(RateLimiter::direct(quota)),
+            max_attempts,
+        }
+    }
+
+    /// Makes one API call (`name` is for messages), paced and retried.
+    pub async fn call<T, E, F, Fut>(&self, name: &str, mut f: F) -> Result<T, CallError>
+    where
+        F: FnMut() -> Fut,
+        Fut:
+            Future<Output = Result<T, SdkError<E, aws_sdk_apigateway::config::http::HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(MIN_RETRY_DELAY)
+            .with_max_delay(MAX_RETRY_DELAY)
+            .with_max_times(self.max_attempts.saturating_sub(1) as usize)
+            .with_jitter();
+        let (limiter, region) = (&self.limiter, &self.region);
+        (|| {
+            // SDK futures send nothing until polled, so the pacing still comes first.
+            let attempt = f();
+            async move {
+                limiter.until_ready().await;
+                attempt.await.map_err(|e| {
+                    let error = error(region, name, &e);
+                    let retry = retryable(&e, error.kind);
+                    CallError { error, status: status(&e), retry }
+                })
+            }
+        })
+        .retry(backoff)
+        .when(|e: &CallError| e.retry)
+        .notify(|e: &CallError, wait| tracing::debug!(error = %e.error.message, wait_ms = wait.as_millis() as u64, "Retrying AWS call."))
+        .await
+    }
+}
+
+/// How an SDK error reads to an operator: which region and call, what AWS said.
+pub fn error<E>(
+    region: &str,
+    call: &str,
+    err: &SdkError<E, aws_sdk_apigateway::config::http::HttpResponse>,
+) -> ConnectorError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            let cause = std::error::Error::source(err)
+                .map(ToString::to_string)
+                .unwrap_or_else(|| err.to_string());
+            ConnectorError::transient(format!("cannot reach AWS API Gateway in {region}: {cause}"))
+        }
+        SdkError::ServiceError(_) | SdkError::ResponseError(_) => {
+            let status = err.raw_response().map(|r| r.status().as_u16());
+            // Some endpoints (proxies, emulators) answer in XML the SDK cannot read.
+            let body = err
+                .raw_response()
+                .and_then(|r| r.body().bytes())
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default();
+            let code = err
+                .code()
+                .map(str::to_owned)
+                .or_else(|| between(&body, "<Code>", "</Code>"))
+                .unwrap_or_default();
+            let message = err
+                .message()
+                .map(str::to_owned)
+                .or_else(|| between(&body, "<Message>", "</Message>"))
+                .unwrap_or_else(|| {
+                    status
+                        .map(|s| format!("HTTP {s}"))
+                        .unwrap_or_else(|| "no message".into())
+                });
+            let code = code.as_str();
+            let said = if code.is_empty() {
+                message.clone()
+            } else {
+                format!("{message} ({code})")
+            };
+            let text = format!("AWS {region} {call}: {said}");
+            let auth_codes = [
+                "UnrecognizedClientException",
+                "InvalidSignatureException",
+                "SignatureDoesNotMatch",
+                "AccessDeniedException",
+                "AccessDenied",
+                "ExpiredTokenException",
+                "InvalidClientTokenId",
+                "UnauthorizedException",
+                "MissingAuthenticationTokenException",
+            ];
+            if auth_codes.contains(&code) || matches!(status, Some(401 | 403)) {
+                ConnectorError::auth(text)
+            } else if code.contains("TooManyRequests")
+                || code.contains("Throttl")
+                || status.is_some_and(|s| s == 429 || s >= 500)
+            {
+                ConnectorError::transient(text)
+            } else {
+                ConnectorError::protocol(text)
+            }
+        }
+        _ => ConnectorError::protocol(format!("AWS {region} {call}: {err}")),
+    }
+}
+
+fn between(text: &str, open: &str, close: &str) -> Option<String> {
+    let start = text.find(open)? + open.len();
+    let end = text[start..].find(close)? + start;
+    Some(text[start..end].trim().to_owned()).filter(|s| !s.is_empty() && s.len() < 500)
+}
+
+/// The HTTP status of a service error, when there was a response.
+pub fn status<E>(err: &SdkError<E, aws_sdk_apigateway::config::http::HttpResponse>) -> Option<u16> {
+    err.raw_response().map(|r| r.status().as_u16())
+}
