@@ -1,19 +1,17 @@
 //! The `aws_api_gateway` connector against moto: REST and HTTP APIs of two regions,
 //! synced through the daemon's API, checked against what moto itself reports.
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_apigateway::primitives::Blob;
-use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::helpers::{IMPORTERS, TestApp, spawn_app};
 use crate::inventory::INVENTORY;
 use crate::moto::{ACCOUNT, Moto};
-use crate::sync::run;
+use crate::proxy::{self, Refusal};
+use crate::sync::{counts, run};
 
 /// An OpenAPI 3 document moto imports (it wants `info.description` and an
 /// integration with `uri` and `httpMethod` on every operation).
@@ -221,21 +219,6 @@ fn by_key<'a>(targets: &'a [Value], key: &str) -> &'a Value {
             })
         })
         .unwrap_or_else(|| panic!("no target for {key}"))
-}
-
-fn counts(run: &Value) -> [u64; 8] {
-    let c = &run["counts"];
-    [
-        "discovered",
-        "created",
-        "updated",
-        "unchanged",
-        "skippedEmpty",
-        "skipped",
-        "failed",
-        "missing",
-    ]
-    .map(|k| c[k].as_u64().unwrap_or(99))
 }
 
 #[tokio::test]
@@ -483,93 +466,27 @@ async fn bad_credentials_fail_the_run_with_the_region_and_what_aws_said() {
     );
 }
 
-#[derive(Clone)]
-struct Throttle {
-    upstream: String,
-    http: reqwest::Client,
-    throttle: usize,
-    log: Arc<Mutex<Vec<(Instant, u16)>>>,
-}
-
-async fn throttled(State(t): State<Throttle>, req: Request) -> Response {
-    let n = t.log.lock().map(|l| l.len()).unwrap_or(0);
-    if n < t.throttle {
-        if let Ok(mut l) = t.log.lock() {
-            l.push((Instant::now(), 429));
-        }
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            [
-                ("x-amzn-errortype", "TooManyRequestsException"),
-                ("content-type", "application/json"),
-            ],
-            "{\"message\": \"Too Many Requests\"}",
-        )
-            .into_response();
-    }
-    let url = format!(
-        "{}{}",
-        t.upstream,
-        req.uri()
-            .path_and_query()
-            .map(|x| x.as_str())
-            .unwrap_or("/")
-    );
-    let (method, headers) = (req.method().clone(), req.headers().clone());
-    let body = axum::body::to_bytes(req.into_body(), usize::MAX)
-        .await
-        .unwrap_or_default();
-    let mut fwd = t.http.request(method, &url).body(body.to_vec());
-    for (k, v) in &headers {
-        if k != "host" && k != "content-length" {
-            fwd = fwd.header(k, v);
-        }
-    }
-    let resp = fwd.send().await.expect("moto");
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let bytes = resp.bytes().await.unwrap_or_default();
-    if let Ok(mut l) = t.log.lock() {
-        l.push((Instant::now(), status));
-    }
-    let mut out = (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
-        bytes,
-    )
-        .into_response();
-    for (k, v) in &headers {
-        if k != "content-length" && k != "transfer-encoding" {
-            out.headers_mut().insert(k, v.clone());
-        }
-    }
-    out
-}
-
 #[tokio::test]
 async fn throttled_calls_are_retried_with_spacing_and_the_run_completes() {
     let Some(moto) = Moto::start(&[]).await else {
         return;
     };
     import(&moto, "us-east-1", "Pets", &[("get", "/pets")], &["prod"]).await;
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let state = Throttle {
-        upstream: moto.url.clone(),
-        http: reqwest::Client::new(),
-        throttle: 3,
-        log: log.clone(),
+    let refuse = Refusal {
+        count: 3,
+        status: StatusCode::TOO_MANY_REQUESTS,
+        headers: vec![
+            ("x-amzn-errortype", "TooManyRequestsException"),
+            ("content-type", "application/json"),
+        ],
+        body: "{\"message\": \"Too Many Requests\"}",
     };
-    let proxy = axum::Router::new().fallback(throttled).with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, proxy).await });
-
+    let proxy = proxy::start(&moto.url, refuse).await;
     let app = spawn_app().await;
     let id = aws_importer(
         &app,
         "throttled",
-        &format!("http://{addr}"),
+        &proxy.url,
         true,
         json!({"regions": ["us-east-1"], "organizationId": ACCOUNT}),
     )
@@ -577,16 +494,16 @@ async fn throttled_calls_are_retried_with_spacing_and_the_run_completes() {
     let r = run(&app, &id).await;
     assert_eq!(r["status"], "Completed", "{r}");
     assert_eq!(r["counts"]["created"], 1, "{r}");
-    let calls = log.lock().expect("log").clone();
+    let calls = proxy.hits();
     assert_eq!(
-        calls.iter().take(4).map(|c| c.1).collect::<Vec<_>>(),
+        calls.iter().take(4).map(|c| c.status).collect::<Vec<_>>(),
         [429, 429, 429, 200]
     );
     for pair in calls[..4].windows(2) {
         assert!(
-            pair[1].0 - pair[0].0 >= Duration::from_millis(190),
+            pair[1].at - pair[0].at >= Duration::from_millis(190),
             "retries must be spaced: {:?}",
-            pair[1].0 - pair[0].0
+            pair[1].at - pair[0].at
         );
     }
 }

@@ -8,6 +8,7 @@ mod importers;
 mod inventory;
 mod moto;
 mod pagination;
+mod proxy;
 mod remote;
 mod scheduler;
 mod sync;

@@ -1,91 +1,16 @@
 //! The remote sink: a worker daemon pushes into a hub daemon over HTTP through the
 //! seed 001 wire contract, through a proxy that throttles the first requests.
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use apihub_importer::config::{RemoteSinkSettings, SinkKind};
-use axum::body::Bytes;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, openapi, spawn_with, write_spec};
 use crate::inventory::INVENTORY;
+use crate::proxy::{self, Refusal};
 use crate::sync::{directory_importer, run};
-
-#[derive(Clone)]
-struct Proxy {
-    upstream: String,
-    http: reqwest::Client,
-    throttle_first: usize,
-    log: Arc<Mutex<Vec<(String, Instant, u16)>>>,
-}
-
-async fn forward(State(p): State<Proxy>, req: Request) -> Response {
-    let seen = p.log.lock().map(|l| l.len()).unwrap_or(0);
-    let line = format!("{} {}", req.method(), req.uri().path());
-    if seen < p.throttle_first {
-        if let Ok(mut l) = p.log.lock() {
-            l.push((line, Instant::now(), 429));
-        }
-        let mut h = HeaderMap::new();
-        h.insert("retry-after", "1".parse().expect("header"));
-        return (StatusCode::TOO_MANY_REQUESTS, h, "slow down").into_response();
-    }
-    let url = format!(
-        "{}{}",
-        p.upstream,
-        req.uri()
-            .path_and_query()
-            .map(|x| x.as_str())
-            .unwrap_or("/")
-    );
-    let method = req.method().clone();
-    let headers = req.headers().clone();
-    let body = axum::body::to_bytes(req.into_body(), usize::MAX)
-        .await
-        .unwrap_or_default();
-    let mut fwd = p.http.request(method, &url).body(body.to_vec());
-    for (k, v) in &headers {
-        if k != "host" && k != "content-length" {
-            fwd = fwd.header(k, v);
-        }
-    }
-    let resp = fwd.send().await.expect("upstream");
-    let status = resp.status().as_u16();
-    let bytes: Bytes = resp.bytes().await.unwrap_or_default();
-    if let Ok(mut l) = p.log.lock() {
-        l.push((line, Instant::now(), status));
-    }
-    (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
-        [("content-type", "application/json")],
-        bytes,
-    )
-        .into_response()
-}
-
-async fn start_proxy(
-    upstream: &str,
-    throttle_first: usize,
-) -> (String, Arc<Mutex<Vec<(String, Instant, u16)>>>) {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let state = Proxy {
-        upstream: upstream.to_owned(),
-        http: reqwest::Client::new(),
-        throttle_first,
-        log: log.clone(),
-    };
-    let app = axum::Router::new().fallback(forward).with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}"), log)
-}
 
 async fn hub_targets(hub: &TestApp) -> Vec<Value> {
     let (_, page) = hub
@@ -97,11 +22,17 @@ async fn hub_targets(hub: &TestApp) -> Vec<Value> {
 #[tokio::test]
 async fn a_worker_syncs_into_a_hub_without_duplicates_and_survives_throttling() {
     let hub = spawn_with(|s| s.server.auth_tokens = vec!["hub-token".to_owned().into()]).await;
-    let (proxy, log) = start_proxy(&hub.base, 2).await;
+    let refuse = Refusal {
+        count: 2,
+        status: StatusCode::TOO_MANY_REQUESTS,
+        headers: vec![("retry-after", "1")],
+        body: "slow down",
+    };
+    let proxy = proxy::start(&hub.base, refuse).await;
     let worker = spawn_with(|s| {
         s.sink.kind = SinkKind::Remote;
         s.sink.remote = Some(RemoteSinkSettings {
-            url: proxy.clone(),
+            url: proxy.url.clone(),
             token: Some("hub-token".to_owned().into()),
             timeout_secs: 10,
             max_attempts: 5,
@@ -116,17 +47,17 @@ async fn a_worker_syncs_into_a_hub_without_duplicates_and_survives_throttling() 
     let first = run(&worker, &id).await;
     assert_eq!(first["status"], "Completed", "{first}");
     assert_eq!(first["counts"]["created"], 3);
-    let calls = log.lock().expect("log").clone();
+    let calls = proxy.hits();
     assert_eq!(
-        calls.iter().map(|c| c.2).collect::<Vec<_>>()[..3],
+        calls.iter().map(|c| c.status).collect::<Vec<_>>()[..3],
         [429, 429, 200]
     );
     assert!(
-        calls[1].1 - calls[0].1 >= Duration::from_millis(950),
+        calls[1].at - calls[0].at >= Duration::from_millis(950),
         "Retry-After: 1 was not honoured"
     );
     assert!(
-        calls[2].1 - calls[1].1 >= Duration::from_millis(950),
+        calls[2].at - calls[1].at >= Duration::from_millis(950),
         "Retry-After: 1 was not honoured"
     );
     let targets = hub_targets(&hub).await;
@@ -137,7 +68,7 @@ async fn a_worker_syncs_into_a_hub_without_duplicates_and_survives_throttling() 
     assert_eq!(targets[0]["name"], "Alpha");
 
     // A re-sync sends nothing and duplicates nothing.
-    let sent = log.lock().expect("log").len();
+    let sent = proxy.hits().len();
     let second = run(&worker, &id).await;
     assert_eq!(
         (
@@ -146,11 +77,7 @@ async fn a_worker_syncs_into_a_hub_without_duplicates_and_survives_throttling() 
         ),
         (json!("Completed"), json!(3))
     );
-    assert_eq!(
-        log.lock().expect("log").len(),
-        sent,
-        "unchanged content was sent again"
-    );
+    assert_eq!(proxy.hits().len(), sent, "unchanged content was sent again");
     assert_eq!(hub_targets(&hub).await.len(), 3);
 
     // A change replaces the definition of the same hub target.
@@ -168,10 +95,10 @@ async fn a_worker_syncs_into_a_hub_without_duplicates_and_survives_throttling() 
         targets.iter().find(|t| t["name"] == "Beta").expect("beta")["id"]
     );
     assert!(
-        log.lock()
-            .expect("log")
+        proxy
+            .hits()
             .iter()
-            .any(|c| c.0.starts_with("PUT ") && c.2 == 200)
+            .any(|c| c.line.starts_with("PUT ") && c.status == 200)
     );
 
     // Deleted on the hub: the next change creates it again.

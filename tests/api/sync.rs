@@ -35,7 +35,7 @@ pub async fn run(app: &TestApp, id: &str) -> Value {
     page["runs"][0].clone()
 }
 
-fn counts(run: &Value) -> [u64; 8] {
+pub fn counts(run: &Value) -> [u64; 8] {
     let c = &run["counts"];
     [
         "discovered",

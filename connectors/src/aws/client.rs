@@ -216,6 +216,30 @@ where
     }
 }
 
+/// Collects every page of a token-paged listing. `page(token)` returns one page's
+/// items and the next token; the listing ends at a missing, empty or repeated
+/// token (moto ignores page sizes and never sends one).
+pub async fn all_pages<T, F, Fut>(
+    cx: &crate::connector::Context,
+    mut page: F,
+) -> Result<Vec<T>, ConnectorError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), ConnectorError>>,
+{
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        cx.ensure_active()?;
+        let (items, next) = page(token.clone()).await?;
+        out.extend(items);
+        match next {
+            Some(t) if !t.is_empty() && Some(&t) != token.as_ref() => token = Some(t),
+            _ => return Ok(out),
+        }
+    }
+}
+
 fn between(text: &str, open: &str, close: &str) -> Option<String> {
     let start = text.find(open)? + open.len();
     let end = text[start..].find(close)? + start;

@@ -5,7 +5,7 @@
 
 use aws_sdk_apigatewayv2::types::ProtocolType;
 
-use super::client::RegionClients;
+use super::client::{RegionClients, all_pages};
 use super::params::AwsParams;
 use super::stage_selected;
 use super::synth::{self, ApiShape};
@@ -19,10 +19,7 @@ async fn apis(
     r: &RegionClients,
     cx: &Context,
 ) -> Result<Vec<aws_sdk_apigatewayv2::types::Api>, ConnectorError> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        cx.ensure_active()?;
+    all_pages(cx, |token| async move {
         let page = r
             .call("GetApis", || {
                 r.v2.get_apis()
@@ -32,21 +29,17 @@ async fn apis(
             })
             .await
             .map_err(|e| e.error)?;
-        out.extend(page.items().iter().cloned());
-        match page.next_token() {
-            Some(t) if !t.is_empty() && Some(t) != token.as_deref() => token = Some(t.to_owned()),
-            _ => return Ok(out),
-        }
-    }
+        Ok((page.items().to_vec(), page.next_token().map(str::to_owned)))
+    })
+    .await
 }
 
 async fn stages(
     r: &RegionClients,
+    cx: &Context,
     api: &str,
 ) -> Result<Vec<aws_sdk_apigatewayv2::types::Stage>, ConnectorError> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    all_pages(cx, |token| async move {
         let page = r
             .call("GetStages", || {
                 r.v2.get_stages()
@@ -57,18 +50,17 @@ async fn stages(
             })
             .await
             .map_err(|e| e.error)?;
-        out.extend(page.items().iter().cloned());
-        match page.next_token() {
-            Some(t) if !t.is_empty() && Some(t) != token.as_deref() => token = Some(t.to_owned()),
-            _ => return Ok(out),
-        }
-    }
+        Ok((page.items().to_vec(), page.next_token().map(str::to_owned)))
+    })
+    .await
 }
 
-async fn route_keys(r: &RegionClients, api: &str) -> Result<Vec<String>, ConnectorError> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+async fn route_keys(
+    r: &RegionClients,
+    cx: &Context,
+    api: &str,
+) -> Result<Vec<String>, ConnectorError> {
+    all_pages(cx, |token| async move {
         let page = r
             .call("GetRoutes", || {
                 r.v2.get_routes()
@@ -79,16 +71,14 @@ async fn route_keys(r: &RegionClients, api: &str) -> Result<Vec<String>, Connect
             })
             .await
             .map_err(|e| e.error)?;
-        out.extend(
-            page.items()
-                .iter()
-                .filter_map(|x| x.route_key().map(str::to_owned)),
-        );
-        match page.next_token() {
-            Some(t) if !t.is_empty() && Some(t) != token.as_deref() => token = Some(t.to_owned()),
-            _ => return Ok(out),
-        }
-    }
+        let keys = page
+            .items()
+            .iter()
+            .filter_map(|x| x.route_key().map(str::to_owned))
+            .collect();
+        Ok((keys, page.next_token().map(str::to_owned)))
+    })
+    .await
 }
 
 fn invoke_url(api: &aws_sdk_apigatewayv2::types::Api, region: &str, stage: &str) -> String {
@@ -117,7 +107,7 @@ pub async fn fetch(
         let name = api.name().unwrap_or(&id).to_owned();
         let websocket = matches!(api.protocol_type(), Some(ProtocolType::Websocket));
         let api_key = format!("{account}:{}:{id}", r.region);
-        let all = match stages(r, &id).await {
+        let all = match stages(r, cx, &id).await {
             Ok(s) => s,
             Err(e) if e.kind == ErrorKind::Auth => return Err(e),
             Err(e) => {
@@ -188,7 +178,7 @@ pub async fn fetch(
                 Some(Err(e)) => FetchOutcome::Failed(e),
                 None => {
                     if routes.is_none() {
-                        routes = Some(route_keys(r, &id).await);
+                        routes = Some(route_keys(r, cx, &id).await);
                     }
                     match routes.as_ref() {
                         Some(Ok(keys)) => {

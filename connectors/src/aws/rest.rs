@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::client::RegionClients;
+use super::client::{RegionClients, all_pages};
 use super::params::AwsParams;
 use super::stage_selected;
 use crate::connector::{Context, Document, FetchOutcome, Fetched};
@@ -17,10 +17,7 @@ pub async fn list(
     r: &RegionClients,
     cx: &Context,
 ) -> Result<Vec<aws_sdk_apigateway::types::RestApi>, ConnectorError> {
-    let mut out = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
-        cx.ensure_active()?;
+    all_pages(cx, |position| async move {
         let page = r
             .call("GetRestApis", || {
                 r.v1.get_rest_apis()
@@ -30,14 +27,9 @@ pub async fn list(
             })
             .await
             .map_err(|e| e.error)?;
-        out.extend(page.items().iter().cloned());
-        match page.position() {
-            Some(p) if !p.is_empty() && Some(p) != position.as_deref() => {
-                position = Some(p.to_owned())
-            }
-            _ => return Ok(out),
-        }
-    }
+        Ok((page.items().to_vec(), page.position().map(str::to_owned)))
+    })
+    .await
 }
 
 /// Two rewrites of an export, both documented in the README:
