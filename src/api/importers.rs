@@ -47,7 +47,8 @@ pub struct ImporterRequest {
     /// How often the importer runs; null means daily.
     #[serde(default)]
     pub update_frequency: Option<UpdateFrequency>,
-    /// Connection parameters of the type. Secret values are stored encrypted and
+    /// Connection parameters of the type (see the `AwsApiGatewayParameters` and
+    /// `DirectoryParameters` schemas). Secret values are stored encrypted and
     /// returned as `********`; sending `********` back keeps the stored secret.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]

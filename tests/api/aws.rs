@@ -555,3 +555,30 @@ async fn connection_check_tells_good_keys_from_bad_ones() {
         .await;
     assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_assumed_role_is_used_when_configured() {
+    let Some(moto) = Moto::start(&[]).await else {
+        return;
+    };
+    import(&moto, "us-east-1", "Pets", &[("get", "/pets")], &["prod"]).await;
+    let app = spawn_app().await;
+    let id = aws_importer(
+        &app,
+        "through a role",
+        &moto.url,
+        true,
+        json!({"regions": ["us-east-1"], "roleArn": format!("arn:aws:iam::{ACCOUNT}:role/apihub-reader"), "externalId": "ext-42"}),
+    )
+    .await;
+    let r = run(&app, &id).await;
+    assert_eq!(r["status"], "Completed", "{r}");
+    assert_eq!(r["counts"]["created"], 1);
+    // The account id came from STS (no organizationId given).
+    assert!(
+        r["items"][0]["externalKey"]
+            .as_str()
+            .expect("key")
+            .starts_with(&format!("{ACCOUNT}:us-east-1:"))
+    );
+}

@@ -49,6 +49,21 @@ async fn every_documented_route_is_served() {
         }
     }
     assert!(checked >= 8, "only {checked} operations documented");
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    for name in [
+        "AwsApiGatewayParameters",
+        "DirectoryParameters",
+        "ImporterRequest",
+        "TargetView",
+        "ErrorEnvelope",
+    ] {
+        assert!(schemas.contains_key(name), "{name} not documented");
+    }
+    assert!(
+        schemas["AwsApiGatewayParameters"]["properties"]
+            .get("roleArn")
+            .is_some()
+    );
 }
 
 #[tokio::test]
