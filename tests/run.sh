@@ -24,10 +24,20 @@ export APIHUB_CORPUS_COUNTS="$corpus/counts.jsonl"
 
 # moto, a real AWS emulator, for the aws_api_gateway connector's tests.
 venv="$APIHUB_TEST_DEPS/venv"
+moto_spec='moto[apigateway,apigatewayv2,server]==5.2.5'
 if [ ! -x "$venv/bin/moto_server" ]; then
-  log "installing moto[server] into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check 'moto[apigateway,apigatewayv2,server]==5.2.5'
+  log "installing $moto_spec into $venv"
+  rm -rf "$venv"
+  if python3 -m venv "$venv" 2>/dev/null; then
+    "$venv/bin/pip" install -q --disable-pip-version-check "$moto_spec"
+  else
+    # No venv module (Debian without python3-venv): a plain target folder and a
+    # launcher script instead.
+    rm -rf "$venv" && mkdir -p "$venv/bin"
+    python3 -m pip install -q --disable-pip-version-check --target "$venv/lib" "$moto_spec"
+    printf '#!/bin/sh\nPYTHONPATH="%s/lib" exec python3 -m moto.server "$@"\n' "$venv" > "$venv/bin/moto_server"
+    chmod +x "$venv/bin/moto_server"
+  fi
 fi
 export APIHUB_MOTO_SERVER="$venv/bin/moto_server"
 
