@@ -61,6 +61,7 @@ pub async fn sync_context(settings: &Settings, clock: Clock) -> anyhow::Result<S
         limits: settings.normalize.limits(),
         clock,
         run_timeout: Duration::from_secs(settings.scheduler.run_timeout_secs),
+        runs_kept: settings.scheduler.runs_kept,
     })
 }
 

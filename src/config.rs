@@ -52,6 +52,9 @@ pub struct SchedulerSettings {
     /// A run still going after this long is cancelled and recorded as failed.
     #[serde(default = "default_run_timeout_secs")]
     pub run_timeout_secs: u64,
+    /// Runs kept in each importer's history; older ones are deleted.
+    #[serde(default = "default_runs_kept")]
+    pub runs_kept: u32,
 }
 
 /// Settings shared by importer types.
@@ -108,6 +111,9 @@ const fn default_max_concurrent_runs() -> usize {
 const fn default_run_timeout_secs() -> u64 {
     3600
 }
+const fn default_runs_kept() -> u32 {
+    500
+}
 fn default_directory_roots() -> Vec<PathBuf> {
     vec![PathBuf::from("./specs")]
 }
@@ -124,6 +130,7 @@ impl Default for SchedulerSettings {
             enabled: true,
             max_concurrent_runs: default_max_concurrent_runs(),
             run_timeout_secs: default_run_timeout_secs(),
+            runs_kept: default_runs_kept(),
         }
     }
 }
@@ -374,6 +381,9 @@ impl Settings {
         }
         if self.scheduler.max_concurrent_runs == 0 {
             return Err("scheduler.max_concurrent_runs must be at least 1".into());
+        }
+        if self.scheduler.runs_kept == 0 {
+            return Err("scheduler.runs_kept must be at least 1".into());
         }
         if self.scheduler.run_timeout_secs == 0 {
             return Err("scheduler.run_timeout_secs must be at least 1".into());

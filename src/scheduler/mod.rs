@@ -37,6 +37,9 @@ use crate::importer::ImporterStatus;
 use crate::store::{ImporterRow, RunTrigger};
 use crate::sync::{RunControl, SyncContext, SyncError, sync_once};
 
+/// Why runs stop at shutdown; such a run is due again at the next start.
+const SHUTDOWN: &str = "the daemon is shutting down";
+
 /// How long an importer is left alone after a run could not even start.
 const COOLDOWN_MS: i64 = 30_000;
 /// The loop looks at the store at least this often, whatever else happens.
@@ -158,7 +161,7 @@ impl Scheduler {
             }
         }
         readiness.set_scheduler_running(false);
-        self.stop_runs("the daemon is shutting down").await;
+        self.stop_runs(SHUTDOWN).await;
     }
 
     /// Cancels every run and waits until each has recorded its outcome.
@@ -264,7 +267,15 @@ impl Scheduler {
                     a.running = true;
                     a.since = inner.ctx.clock.now_ms();
                 }
-                match sync_once(&inner.ctx, &id, trigger, control, None).await {
+                match sync_once(&inner.ctx, &id, trigger, control.clone(), None).await {
+                    Ok(report) if report.cancelled.as_deref() == Some(SHUTDOWN) => {
+                        // Cut short by a shutdown: finish the job at the next start.
+                        let _ = inner
+                            .ctx
+                            .store
+                            .set_next_run(&id, Some(inner.ctx.clock.now_ms()))
+                            .await;
+                    }
                     Ok(_) | Err(SyncError::NotFound(_)) => {}
                     Err(e) => {
                         tracing::warn!(importer = %id, error = %e, "Run did not start.");

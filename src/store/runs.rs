@@ -84,6 +84,8 @@ pub struct FinishedRun {
     pub counts: RunCounts,
     pub fail_reason: Option<String>,
     pub items: Vec<ItemNote>,
+    /// Runs of the importer to keep in the history (older ones are deleted).
+    pub keep: u32,
 }
 
 /// What happened to one item of a run.
@@ -173,8 +175,9 @@ impl Store {
         .await
     }
 
-    /// Closes a run and records its outcome on the importer. The importer's next
-    /// run is left for the scheduler to work out from this one (`next_run_at` NULL).
+    /// Closes a run and records its outcome on the importer, and trims the history
+    /// to the newest `keep` runs. The importer's next run is left for the scheduler
+    /// to work out from this one (`next_run_at` NULL).
     pub async fn finish_run(&self, run: FinishedRun) -> Result<(), StoreError> {
         self.write(move |tx| {
             let c = run.counts;
@@ -194,6 +197,11 @@ impl Store {
                 "UPDATE importers SET sync_status = ?2, last_run_at = ?3, last_run_fail_reason = ?4, \
                  last_run_counts = ?5, next_run_at = NULL WHERE id = ?1",
                 params![run.importer_id, sync, run.finished_at, run.fail_reason, counts],
+            )?;
+            tx.execute(
+                "DELETE FROM sync_runs WHERE importer_id = ?1 AND status != 'Running' AND id NOT IN \
+                 (SELECT id FROM sync_runs WHERE importer_id = ?1 ORDER BY started_at DESC, id DESC LIMIT ?2)",
+                params![run.importer_id, run.keep],
             )?;
             Ok(())
         })

@@ -40,6 +40,8 @@ pub struct SyncContext {
     pub limits: Limits,
     pub clock: Clock,
     pub run_timeout: Duration,
+    /// Runs per importer kept in the history.
+    pub runs_kept: u32,
 }
 
 /// Stops a run between items, remembering why (the first reason wins).
@@ -144,6 +146,7 @@ pub async fn sync_once(
         counts: report.counts,
         fail_reason: report.fail_reason(),
         items: report.notes.clone(),
+        keep: ctx.runs_kept,
     };
     // The importer may have been deleted during the run: its history went with it.
     match ctx.store.finish_run(finished).await {

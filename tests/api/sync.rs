@@ -21,15 +21,17 @@ pub async fn directory_importer(app: &TestApp, name: &str, exclude_empty: bool) 
 
 /// Triggers a run and waits until it has finished; returns the run.
 pub async fn run(app: &TestApp, id: &str) -> Value {
-    let (_, before) = app.get(&format!("{IMPORTERS}/{id}/runs?limit=100")).await;
-    let n = before["totalCount"].as_u64().unwrap_or(0);
+    let (_, before) = app.get(&format!("{IMPORTERS}/{id}/runs?limit=1")).await;
+    let previous = before["runs"][0]["runId"].clone();
     let (status, body) = app
         .post(&format!("{IMPORTERS}/{id}/trigger"), &json!(null))
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let page = app
         .wait_for_runs(id, |p| {
-            p["totalCount"].as_u64() == Some(n + 1) && p["runs"][0]["status"] != "Running"
+            p["runs"][0]["runId"] != previous
+                && !p["runs"][0].is_null()
+                && p["runs"][0]["status"] != "Running"
         })
         .await;
     page["runs"][0].clone()
@@ -363,4 +365,29 @@ async fn metrics_count_runs_and_items() {
     ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
+}
+
+#[tokio::test]
+async fn the_history_keeps_the_newest_runs() {
+    let app = crate::helpers::spawn_with(|s| s.scheduler.runs_kept = 3).await;
+    write_spec(&app, "k.json", &openapi("K", "k", 1));
+    let id = directory_importer(&app, "short memory", true).await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(
+            run(&app, &id).await["runId"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        );
+    }
+    let (_, page) = app.get(&format!("{IMPORTERS}/{id}/runs?limit=100")).await;
+    assert_eq!(page["totalCount"], 3);
+    let kept: Vec<&str> = page["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .map(|r| r["runId"].as_str().expect("id"))
+        .collect();
+    assert_eq!(kept, [ids[4].as_str(), ids[3].as_str(), ids[2].as_str()]);
 }

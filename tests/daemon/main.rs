@@ -73,7 +73,7 @@ impl Daemon {
         self.child.id().to_string()
     }
 
-    fn terminate(&mut self) -> ExitStatus {
+    pub(crate) fn terminate(&mut self) -> ExitStatus {
         let ok = Command::new("kill")
             .args(["-TERM", &self.pid()])
             .status()

@@ -215,3 +215,76 @@ fn sync_command_runs_one_sync_and_prints_a_summary() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no importer with id or name `nope`"));
 }
+
+#[tokio::test]
+async fn sigterm_during_a_run_records_it_and_the_next_start_finishes_the_job() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = 3_000;
+    write_specs(dir.path(), n);
+    let extra = roots(dir.path());
+    let mut daemon = Daemon::start_with(dir.path(), &extra);
+    let http = reqwest::Client::new();
+    let created: Value = http
+        .post(format!("{}{IMPORTERS}", daemon.base))
+        .json(
+            &json!({"name": "stopped", "type": "directory", "status": "active",
+                      "parameters": {"path": dir.path().join("specs").display().to_string()}}),
+        )
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let id = created["importerId"].as_str().expect("id").to_owned();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while get(&http, format!("{}{TARGETS}?limit=1", daemon.base)).await["totalCount"]
+        .as_u64()
+        .unwrap_or(0)
+        < 100
+    {
+        assert!(Instant::now() < deadline, "the run never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let stopped = Instant::now();
+    let status = tokio::task::spawn_blocking(move || daemon.terminate())
+        .await
+        .expect("join");
+    assert!(status.success(), "{status:?}");
+    assert!(
+        stopped.elapsed() < Duration::from_secs(10),
+        "shutdown took {:?}",
+        stopped.elapsed()
+    );
+    let db = dir.path().join("data/apihub.db");
+    let (ok, partial, _) = integrity(&db);
+    assert_eq!(ok, "ok");
+    assert!(partial < n as i64, "the run finished before the signal");
+
+    let daemon = Daemon::start_with(dir.path(), &extra);
+    let url = format!("{}{IMPORTERS}/{id}/runs", daemon.base);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let runs = loop {
+        let page = get(&http, url.clone()).await;
+        if page["totalCount"] == 2 && page["runs"][0]["status"] != "Running" {
+            break page;
+        }
+        assert!(Instant::now() < deadline, "the job was not resumed: {page}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let cut = &runs["runs"][1];
+    assert_eq!(cut["status"], "Failed");
+    assert!(
+        cut["failReason"]
+            .as_str()
+            .expect("reason")
+            .starts_with("run cancelled: the daemon is shutting down"),
+        "{cut}"
+    );
+    assert_eq!(
+        (&runs["runs"][0]["status"], &runs["runs"][0]["trigger"]),
+        (&json!("Completed"), &json!("startup"))
+    );
+    let (ok, all, keys) = integrity(&db);
+    assert_eq!((ok.as_str(), all, keys), ("ok", n as i64, n as i64));
+}
