@@ -65,19 +65,16 @@ fn integrity(db: &Path) -> (String, i64, i64) {
     (ok, all, keys)
 }
 
-#[tokio::test]
-async fn kill_9_during_a_run_then_restart() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let n = 3_000;
-    write_specs(dir.path(), n);
-    let extra = roots(dir.path());
-    let mut daemon = Daemon::start_with(dir.path(), &extra);
-    let http = reqwest::Client::new();
+/// A daemon on `n` spec files with an active directory importer whose first run is
+/// well under way (at least 100 targets written, not all): (daemon, importer id).
+async fn big_run_under_way(dir: &Path, n: usize, http: &reqwest::Client) -> (Daemon, String) {
+    write_specs(dir, n);
+    let daemon = Daemon::start_with(dir, &roots(dir));
     let created: Value = http
         .post(format!("{}{IMPORTERS}", daemon.base))
         .json(
             &json!({"name": "big folder", "type": "directory", "status": "active",
-                      "parameters": {"path": dir.path().join("specs").display().to_string()}}),
+                      "parameters": {"path": dir.join("specs").display().to_string()}}),
         )
         .send()
         .await
@@ -86,21 +83,43 @@ async fn kill_9_during_a_run_then_restart() {
         .await
         .expect("json");
     let id = created["importerId"].as_str().expect("id").to_owned();
-    // Wait until the run is well under way, then kill the process outright.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let page = get(&http, format!("{}{TARGETS}?limit=1", daemon.base)).await;
-        let made = page["totalCount"].as_u64().unwrap_or(0);
+        let made = get(http, format!("{}{TARGETS}?limit=1", daemon.base)).await["totalCount"]
+            .as_u64()
+            .unwrap_or(0);
         if made >= 100 {
             assert!(
                 made < n as u64,
-                "the run finished before it could be killed"
+                "the run finished before it could be stopped"
             );
-            break;
+            return (daemon, id);
         }
         assert!(Instant::now() < deadline, "the run never started");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// After a restart: waits for the second run to finish and returns both, newest first.
+async fn second_run(daemon: &Daemon, id: &str, http: &reqwest::Client) -> Value {
+    let url = format!("{}{IMPORTERS}/{id}/runs", daemon.base);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let page = get(http, url.clone()).await;
+        if page["totalCount"] == 2 && page["runs"][0]["status"] != "Running" {
+            return page;
+        }
+        assert!(Instant::now() < deadline, "the job was not resumed: {page}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn kill_9_during_a_run_then_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = 3_000;
+    let http = reqwest::Client::new();
+    let (mut daemon, id) = big_run_under_way(dir.path(), n, &http).await;
     daemon.child.kill().expect("kill -9");
     daemon.child.wait().expect("reaped");
     let db = dir.path().join("data/apihub.db");
@@ -109,17 +128,8 @@ async fn kill_9_during_a_run_then_restart() {
     assert_eq!(partial, keys);
     assert!(partial > 0 && partial < n as i64);
 
-    let daemon = Daemon::start_with(dir.path(), &extra);
-    let url = format!("{}{IMPORTERS}/{id}/runs", daemon.base);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let runs = loop {
-        let page = get(&http, url.clone()).await;
-        if page["totalCount"] == 2 && page["runs"][0]["status"] != "Running" {
-            break page;
-        }
-        assert!(Instant::now() < deadline, "no catch-up run: {page}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let daemon = Daemon::start_with(dir.path(), &roots(dir.path()));
+    let runs = second_run(&daemon, &id, &http).await;
     let interrupted = &runs["runs"][1];
     assert_eq!(interrupted["status"], "Failed");
     assert!(
@@ -220,32 +230,8 @@ fn sync_command_runs_one_sync_and_prints_a_summary() {
 async fn sigterm_during_a_run_records_it_and_the_next_start_finishes_the_job() {
     let dir = tempfile::tempdir().expect("tempdir");
     let n = 3_000;
-    write_specs(dir.path(), n);
-    let extra = roots(dir.path());
-    let mut daemon = Daemon::start_with(dir.path(), &extra);
     let http = reqwest::Client::new();
-    let created: Value = http
-        .post(format!("{}{IMPORTERS}", daemon.base))
-        .json(
-            &json!({"name": "stopped", "type": "directory", "status": "active",
-                      "parameters": {"path": dir.path().join("specs").display().to_string()}}),
-        )
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
-    let id = created["importerId"].as_str().expect("id").to_owned();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while get(&http, format!("{}{TARGETS}?limit=1", daemon.base)).await["totalCount"]
-        .as_u64()
-        .unwrap_or(0)
-        < 100
-    {
-        assert!(Instant::now() < deadline, "the run never started");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let (mut daemon, id) = big_run_under_way(dir.path(), n, &http).await;
     let stopped = Instant::now();
     let status = tokio::task::spawn_blocking(move || daemon.terminate())
         .await
@@ -261,17 +247,8 @@ async fn sigterm_during_a_run_records_it_and_the_next_start_finishes_the_job() {
     assert_eq!(ok, "ok");
     assert!(partial < n as i64, "the run finished before the signal");
 
-    let daemon = Daemon::start_with(dir.path(), &extra);
-    let url = format!("{}{IMPORTERS}/{id}/runs", daemon.base);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let runs = loop {
-        let page = get(&http, url.clone()).await;
-        if page["totalCount"] == 2 && page["runs"][0]["status"] != "Running" {
-            break page;
-        }
-        assert!(Instant::now() < deadline, "the job was not resumed: {page}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let daemon = Daemon::start_with(dir.path(), &roots(dir.path()));
+    let runs = second_run(&daemon, &id, &http).await;
     let cut = &runs["runs"][1];
     assert_eq!(cut["status"], "Failed");
     assert!(
