@@ -96,19 +96,21 @@ const MIN_RETRY_DELAY: Duration = Duration::from_millis(200);
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(20);
 
 impl RegionClients {
-    pub fn new(base: &SdkConfig, region: &str, rps: u32, max_attempts: u32) -> RegionClients {
+    pub fn new(base: &SdkConfig, region: &str, p: &AwsParams) -> RegionClients {
         let region_cfg = base
             .clone()
             .into_builder()
             .region(Region::new(region.to_owned()))
             .build();
-        let quota = Quota::per_second(NonZeroU32::new(rps).unwrap_or(NonZeroU32::MIN));
+        let quota = Quota::per_second(
+            NonZeroU32::new(p.max_requests_per_second).unwrap_or(NonZeroU32::MIN),
+        );
         RegionClients {
             region: region.to_owned(),
             v1: aws_sdk_apigateway::Client::new(&region_cfg),
             v2: aws_sdk_apigatewayv2::Client::new(&region_cfg),
             limiter: Arc::new(RateLimiter::direct(quota)),
-            max_attempts,
+            max_attempts: p.max_attempts,
         }
     }
 

@@ -90,12 +90,7 @@ impl Connector for AwsConnector {
         let mut failures = Vec::new();
         for region in &regions {
             cx.ensure_active()?;
-            let r = RegionClients::new(
-                &base,
-                region,
-                self.params.max_requests_per_second,
-                self.params.max_attempts,
-            );
+            let r = RegionClients::new(&base, region, &self.params);
             if let Err(e) = r
                 .call("GetRestApis", || r.v1.get_rest_apis().limit(1).send())
                 .await
@@ -121,12 +116,7 @@ impl Connector for AwsConnector {
         let mut refused = Vec::new();
         for region in &regions {
             cx.ensure_active()?;
-            let r = RegionClients::new(
-                &base,
-                region,
-                self.params.max_requests_per_second,
-                self.params.max_attempts,
-            );
+            let r = RegionClients::new(&base, region, &self.params);
             let mut region_items = match rest::fetch(&r, &self.params, &account, cx).await {
                 Ok(v) => v,
                 // A region the account has not enabled refuses the credentials.
