@@ -11,12 +11,39 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 /// Where `serve` and `validate` look when `--config` is not given.
 pub const DEFAULT_CONFIG_PATH: &str = "config/apihub-importer.yaml";
 const ENV_PREFIX: &str = "APIHUB_";
+const TOKENS_ENV: &str = "APIHUB_SERVER__AUTH_TOKENS";
+/// Shortest API token accepted: anything shorter is guessable or a placeholder.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// Values people leave in example files (`change-me`, `<token>`, `xxxxxxxx…`).
+fn is_placeholder(token: &str) -> bool {
+    let plain: String = token
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    const WORDS: &[&str] = &[
+        "changeme",
+        "replaceme",
+        "yourtoken",
+        "placeholder",
+        "example",
+        "insert",
+        "todo",
+        "fixme",
+    ];
+    let one_char = token.chars().all(|c| Some(c) == token.chars().next());
+    plain.is_empty()
+        || one_char
+        || WORDS.iter().any(|w| plain.contains(w))
+        || (token.starts_with('<') && token.ends_with('>'))
+}
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -356,6 +383,7 @@ impl Settings {
             .filter(|(k, _)| k.starts_with(ENV_PREFIX) && k.contains("__"))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        let tokens_from_env = overrides.contains_key(TOKENS_ENV);
         builder = builder.add_source(
             config::Environment::with_prefix(ENV_PREFIX.trim_end_matches('_'))
                 .prefix_separator("_")
@@ -370,8 +398,47 @@ impl Settings {
             .build()
             .and_then(|c| c.try_deserialize())
             .map_err(|e| invalid(e.to_string()))?;
+        settings
+            .check_tokens()
+            .map_err(|e| {
+                if tokens_from_env {
+                    format!("{e} (set by {TOKENS_ENV})")
+                } else {
+                    e
+                }
+            })
+            .map_err(&invalid)?;
         settings.check().map_err(invalid)?;
         Ok(settings)
+    }
+
+    /// API tokens must be real ones: an empty list item (`APIHUB_SERVER__AUTH_TOKENS=""`,
+    /// `"tok1,"`) or a placeholder would otherwise count as "auth configured" and open
+    /// a public bind to anyone who sends the same (or an empty) header.
+    fn check_tokens(&self) -> Result<(), String> {
+        for (i, token) in self.server.auth_tokens.iter().enumerate() {
+            let t = token.expose_secret();
+            let key = format!("server.auth_tokens[{i}]");
+            if t.trim().is_empty() {
+                return Err(format!(
+                    "{key} is empty; remove it, or set a random token of at least {MIN_TOKEN_CHARS} characters"
+                ));
+            }
+            if t.trim() != t {
+                return Err(format!("{key} starts or ends with whitespace"));
+            }
+            if is_placeholder(t) {
+                return Err(format!(
+                    "{key} is a placeholder, not a token; replace it with a random one, e.g. `openssl rand -hex 32`"
+                ));
+            }
+            if t.chars().count() < MIN_TOKEN_CHARS {
+                return Err(format!(
+                    "{key} is shorter than {MIN_TOKEN_CHARS} characters; use a random one, e.g. `openssl rand -hex 32`"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Cross-field rules that serde cannot express.
@@ -465,13 +532,53 @@ mod tests {
             "server:\n  bind: 127.0.0.1:9000\n",
             &[
                 ("APIHUB_SERVER__BIND", "0.0.0.0:7000"),
-                ("APIHUB_SERVER__AUTH_TOKENS", "a,b"),
+                (
+                    "APIHUB_SERVER__AUTH_TOKENS",
+                    "first-token-0123456789,second-token-0123456789",
+                ),
                 ("APIHUB_TOKEN", "client-only"),
             ],
         )
         .expect("valid");
         assert_eq!(s.server.bind.port(), 7000);
         assert_eq!(s.server.auth_tokens.len(), 2);
+    }
+
+    #[test]
+    fn empty_short_and_placeholder_tokens_are_refused_naming_the_key() {
+        let env_cases = [
+            ("", "server.auth_tokens[0] is empty"),
+            (",", "server.auth_tokens[0] is empty"),
+            ("a-real-token-0123456789,", "server.auth_tokens[1] is empty"),
+            ("  ", "server.auth_tokens[0] is empty"),
+            ("short-token", "shorter than 16"),
+            ("change-me-to-a-long-random-token", "placeholder"),
+            ("xxxxxxxxxxxxxxxxxxxx", "placeholder"),
+            ("<your-api-token-here>", "placeholder"),
+        ];
+        for (value, want) in env_cases {
+            let err = load(
+                "server:\n  bind: 0.0.0.0:8080\n",
+                &[("APIHUB_SERVER__AUTH_TOKENS", value)],
+            )
+            .expect_err(value);
+            let msg = err.to_string();
+            assert!(msg.contains(want), "{value:?}: {msg}");
+            assert!(msg.contains("APIHUB_SERVER__AUTH_TOKENS"), "{msg}");
+        }
+        let err = load("server:\n  auth_tokens: [\"\"]\n", &[]).expect_err("empty in file");
+        assert!(
+            err.to_string().contains("server.auth_tokens[0] is empty"),
+            "{err}"
+        );
+        let err = load("server:\n  auth_tokens: [change-me]\n", &[]).expect_err("placeholder");
+        assert!(err.to_string().contains("server.auth_tokens[0]"), "{err}");
+        let ok = load(
+            "server:\n  bind: 0.0.0.0:8080\n",
+            &[("APIHUB_SERVER__AUTH_TOKENS", "9f2c1e0b7a4d4c7e8b1f")],
+        )
+        .expect("a real token");
+        assert!(ok.auth_required());
     }
 
     #[test]
@@ -522,7 +629,13 @@ mod tests {
             .flatten()
             .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v.as_str()?.to_owned())))
             .collect();
+        // The shipped placeholder must stop the pod until an operator sets a token.
         assert!(env.contains_key("APIHUB_SERVER__AUTH_TOKENS"));
+        let mut env = env;
+        let placeholder = env.insert(
+            "APIHUB_SERVER__AUTH_TOKENS".into(),
+            "3f6b0c1d9e2a4b7c8d5e6f1a".into(),
+        );
         let mut seen = 0;
         for value in &docs {
             if value["kind"].as_str() != Some("ConfigMap") {
@@ -540,6 +653,17 @@ mod tests {
                     env: env.clone(),
                 })
                 .unwrap_or_else(|e| panic!("{name:?}: {e}"));
+                let mut shipped = env.clone();
+                shipped.insert(
+                    "APIHUB_SERVER__AUTH_TOKENS".into(),
+                    placeholder.clone().unwrap_or_default(),
+                );
+                let refused = Settings::load(&Sources {
+                    file: Some(dir.path().join("c.yaml")),
+                    env: shipped,
+                })
+                .expect_err("the manifest's placeholder token must not start a pod");
+                assert!(refused.to_string().contains("placeholder"), "{refused}");
                 seen += 1;
             }
         }

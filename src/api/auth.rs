@@ -39,6 +39,9 @@ impl Tokens {
     }
 
     fn accepts(&self, presented: &str) -> bool {
+        if presented.is_empty() {
+            return false;
+        }
         let d = digest(presented);
         // Check every token so the time taken does not depend on which one matched.
         self.digests
@@ -48,13 +51,17 @@ impl Tokens {
     }
 }
 
+/// The token a request presents; an empty header presents none, so it can never
+/// match (config refuses empty tokens too, but this check must not depend on it).
 fn presented(req: &Request) -> Option<&str> {
-    if let Some(v) = req.headers().get(X_AUTH).and_then(|v| v.to_str().ok()) {
-        return Some(v.trim());
+    let x_auth = req.headers().get(X_AUTH).and_then(|v| v.to_str().ok());
+    if let Some(v) = x_auth.map(str::trim).filter(|v| !v.is_empty()) {
+        return Some(v);
     }
     let auth = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = auth.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 pub async fn require_token(

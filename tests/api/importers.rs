@@ -491,7 +491,10 @@ async fn bad_inputs_get_4xx_envelopes_and_change_nothing() {
 #[tokio::test]
 async fn tokens_are_required_when_configured() {
     let app = spawn_with(|s| {
-        s.server.auth_tokens = vec!["t0ken-one".to_owned().into(), "t0ken-two".to_owned().into()];
+        s.server.auth_tokens = vec![
+            "t0ken-one-0123456789".to_owned().into(),
+            "t0ken-two-0123456789".to_owned().into(),
+        ];
     })
     .await;
     let url = app.url(IMPORTERS);
@@ -503,12 +506,23 @@ async fn tokens_are_required_when_configured() {
             StatusCode::UNAUTHORIZED,
         ),
         (
-            Some(("Authorization", "Basic dDBrZW4tb25lOg==")),
+            Some(("Authorization", "Basic dDBrZW4tb25lLTAxMjM0NTY3ODk6")),
             StatusCode::UNAUTHORIZED,
         ),
-        (Some(("X-Auth", "t0ken-one")), StatusCode::OK),
-        (Some(("Authorization", "Bearer t0ken-two")), StatusCode::OK),
-        (Some(("authorization", "bearer t0ken-one")), StatusCode::OK),
+        // An empty header is no token, whatever the configuration holds.
+        (Some(("X-Auth", "")), StatusCode::UNAUTHORIZED),
+        (Some(("X-Auth", "   ")), StatusCode::UNAUTHORIZED),
+        (Some(("Authorization", "Bearer ")), StatusCode::UNAUTHORIZED),
+        (Some(("Authorization", "Bearer")), StatusCode::UNAUTHORIZED),
+        (Some(("X-Auth", "t0ken-one-0123456789")), StatusCode::OK),
+        (
+            Some(("Authorization", "Bearer t0ken-two-0123456789")),
+            StatusCode::OK,
+        ),
+        (
+            Some(("authorization", "bearer t0ken-one-0123456789")),
+            StatusCode::OK,
+        ),
     ];
     for (header, want) in cases {
         let mut req = app.http.get(&url);

@@ -21,7 +21,9 @@ async fn hub_targets(hub: &TestApp) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_worker_syncs_into_a_hub_without_duplicates_and_survives_throttling() {
-    let hub = spawn_with(|s| s.server.auth_tokens = vec!["hub-token".to_owned().into()]).await;
+    let hub =
+        spawn_with(|s| s.server.auth_tokens = vec!["hub-token-0123456789ab".to_owned().into()])
+            .await;
     let refuse = Refusal {
         count: 2,
         status: StatusCode::TOO_MANY_REQUESTS,
@@ -33,7 +35,7 @@ async fn a_worker_syncs_into_a_hub_without_duplicates_and_survives_throttling() 
         s.sink.kind = SinkKind::Remote;
         s.sink.remote = Some(RemoteSinkSettings {
             url: proxy.url.clone(),
-            token: Some("hub-token".to_owned().into()),
+            token: Some("hub-token-0123456789ab".to_owned().into()),
             timeout_secs: 10,
             max_attempts: 5,
         });
@@ -131,12 +133,14 @@ async fn a_worker_syncs_into_a_hub_without_duplicates_and_survives_throttling() 
 
 #[tokio::test]
 async fn a_hub_that_rejects_the_token_fails_the_run_clearly() {
-    let hub = spawn_with(|s| s.server.auth_tokens = vec!["right".to_owned().into()]).await;
+    let hub =
+        spawn_with(|s| s.server.auth_tokens = vec!["right-token-0123456789".to_owned().into()])
+            .await;
     let worker = spawn_with(|s| {
         s.sink.kind = SinkKind::Remote;
         s.sink.remote = Some(RemoteSinkSettings {
             url: hub.base.clone(),
-            token: Some("wrong".to_owned().into()),
+            token: Some("wrong-token-0123456789".to_owned().into()),
             timeout_secs: 10,
             max_attempts: 3,
         });
@@ -156,7 +160,7 @@ async fn a_hub_that_rejects_the_token_fails_the_run_clearly() {
         "a 401 is not retried: {reason}"
     );
     assert!(
-        !reason.contains("wrong"),
+        !reason.contains("wrong-token"),
         "the token must not appear: {reason}"
     );
 }

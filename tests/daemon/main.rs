@@ -172,6 +172,46 @@ fn refuses_a_public_bind_without_tokens() {
     );
 }
 
+/// Issue 10.1: an empty or placeholder token is not "auth configured". Both
+/// `validate` and `serve` refuse it, naming the key, and nothing binds.
+#[test]
+fn empty_and_placeholder_tokens_are_refused_by_validate_and_serve() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), "");
+    for value in ["", ",", "tok1-0123456789abcdef,", " ", "change-me"] {
+        for command in ["validate", "serve"] {
+            let out = Command::new(BIN)
+                .args([command, "--config"])
+                .arg(&config)
+                .env("APIHUB_SERVER__BIND", "0.0.0.0:0")
+                .env("APIHUB_SERVER__AUTH_TOKENS", value)
+                .output()
+                .expect("run");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "{command} {value:?} accepted");
+            assert!(
+                err.contains("server.auth_tokens["),
+                "{command} {value:?}: {err}"
+            );
+        }
+    }
+    let file = write_config(dir.path(), "");
+    let text = std::fs::read_to_string(&file).expect("read") + "";
+    let text = text.replace("server:\n", "server:\n  auth_tokens: [\"\"]\n");
+    std::fs::write(&file, text).expect("write");
+    let out = Command::new(BIN)
+        .args(["validate", "--config"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("server.auth_tokens[0] is empty"));
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing is created for a bad config"
+    );
+}
+
 #[tokio::test]
 async fn data_survives_a_restart_and_secrets_stay_out_of_logs() {
     let dir = tempfile::tempdir().expect("tempdir");
