@@ -57,6 +57,7 @@ pub async fn sync_context(settings: &Settings, clock: Clock) -> anyhow::Result<S
         env: apihub_connectors::Environment {
             directory_roots: settings.importers.directory_roots.clone(),
             max_definition_bytes: settings.normalize.max_input_bytes as u64,
+            file_read_timeout: Duration::from_secs(settings.importers.file_read_timeout_secs),
         },
         limits: settings.normalize.limits(),
         clock,

@@ -38,7 +38,7 @@ fn is_placeholder(token: &str) -> bool {
         "todo",
         "fixme",
     ];
-    let one_char = token.chars().all(|c| Some(c) == token.chars().next());
+    let one_char = token.chars().all(|c| token.starts_with(c));
     plain.is_empty()
         || one_char
         || WORDS.iter().any(|w| plain.contains(w))
@@ -92,6 +92,10 @@ pub struct ImporterSettings {
     /// resolve inside one of them).
     #[serde(default = "default_directory_roots")]
     pub directory_roots: Vec<PathBuf>,
+    /// How long reading one file of a `directory` importer may take before that
+    /// file fails (a hung network mount must not stall the run).
+    #[serde(default = "default_file_read_timeout_secs")]
+    pub file_read_timeout_secs: u64,
 }
 
 /// Where synced definitions go.
@@ -141,6 +145,9 @@ const fn default_run_timeout_secs() -> u64 {
 const fn default_runs_kept() -> u32 {
     500
 }
+const fn default_file_read_timeout_secs() -> u64 {
+    30
+}
 fn default_directory_roots() -> Vec<PathBuf> {
     vec![PathBuf::from("./specs")]
 }
@@ -166,6 +173,7 @@ impl Default for ImporterSettings {
     fn default() -> Self {
         ImporterSettings {
             directory_roots: default_directory_roots(),
+            file_read_timeout_secs: default_file_read_timeout_secs(),
         }
     }
 }
@@ -451,6 +459,9 @@ impl Settings {
         }
         if self.scheduler.runs_kept == 0 {
             return Err("scheduler.runs_kept must be at least 1".into());
+        }
+        if self.importers.file_read_timeout_secs == 0 {
+            return Err("importers.file_read_timeout_secs must be at least 1".into());
         }
         if self.scheduler.run_timeout_secs == 0 {
             return Err("scheduler.run_timeout_secs must be at least 1".into());

@@ -108,9 +108,9 @@ impl ImporterSpec {
                 format!("must be at most {MAX_NAME_CHARS} characters"),
             ));
         }
-        if name.chars().any(char::is_control) {
-            return Err(Invalid::new("name", "must not contain control characters"));
-        }
+        crate::text::check_name(name).map_err(|e| Invalid::new("name", e))?;
+        let name = crate::text::normalized(name);
+        let name = name.as_str();
         if let Some(f) = update_frequency
             && !(1..=MAX_FREQUENCY_VALUE).contains(&f.value)
         {

@@ -21,6 +21,7 @@
 //! - [`sink`]: where synced definitions are written (embedded inventory).
 //! - [`clock`]: time, pausable in tests.
 //! - [`telemetry`]: logging setup.
+//! - [`text`]: what names may contain and when two names are the same.
 //!
 //! The connectors and the definition normalizer live in the `apihub-connectors` crate,
 //! which knows nothing of this one.
@@ -42,4 +43,5 @@ pub mod store;
 pub mod sync;
 pub mod sync_cmd;
 pub mod telemetry;
+pub mod text;
 mod wire;

@@ -13,12 +13,24 @@ use crate::importer_type::ImporterType;
 use crate::params::{ParamError, Params};
 
 /// What the daemon's config tells connectors.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Environment {
     /// Folders the `directory` importer type may read from.
     pub directory_roots: Vec<PathBuf>,
     /// Largest definition a connector should read.
     pub max_definition_bytes: u64,
+    /// How long reading one local file may take before it fails (a hung mount).
+    pub file_read_timeout: std::time::Duration,
+}
+
+impl Default for Environment {
+    fn default() -> Self {
+        Environment {
+            directory_roots: Vec::new(),
+            max_definition_bytes: 64 * 1024 * 1024,
+            file_read_timeout: std::time::Duration::from_secs(30),
+        }
+    }
 }
 
 /// Validates `parameters` for `kind`, naming the first bad field.
@@ -52,6 +64,7 @@ pub fn build(
             parameters,
             &env.directory_roots,
             env.max_definition_bytes,
+            env.file_read_timeout,
         )?)),
         other => Err(ConnectorError::config(format!(
             "the {} connector is not available in this version of apihub-importer",

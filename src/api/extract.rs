@@ -71,7 +71,7 @@ pub fn body_error(e: BytesRejection) -> ApiError {
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let inner = e.inner();
         if inner.is_syntax() || inner.is_eof() {
             return ApiError::new(
@@ -81,7 +81,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             );
         }
         field_error(&e.path().to_string(), &inner.to_string())
-    })
+    })?;
+    // `{"name": "a"} xyz` is not one JSON document; accepting it would hide a
+    // client bug (or a smuggled second body).
+    de.end().map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("body is not valid JSON: {e} (only whitespace may follow the object)"),
+        )
+    })?;
+    Ok(value)
 }
 
 /// Names the field: serde reports missing and unknown fields at the parent's path.
@@ -208,5 +218,10 @@ mod tests {
         );
         let e = parse_json::<Body>(b"{\"name\":").expect_err("must fail");
         assert_eq!(e.code, "malformed_json");
+        let e = parse_json::<Body>(br#"{"name":"a"} xyz"#).expect_err("trailing junk");
+        assert_eq!(e.code, "malformed_json");
+        let e = parse_json::<Body>(br#"{"name":"a"}{"name":"b"}"#).expect_err("two objects");
+        assert_eq!(e.code, "malformed_json");
+        assert!(parse_json::<Body>(b"{\"name\":\"a\"}\n  ").is_ok());
     }
 }

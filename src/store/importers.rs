@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::{Store, StoreError, is_unique_violation};
 use crate::importer::{ImporterStatus, SyncStatus, UpdateFrequency};
+use crate::text::name_key;
 
 /// An importer as stored; `parameters` has its secrets sealed.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,8 +113,8 @@ impl Store {
         self.write(move |tx| {
             let inserted = tx.execute(
                 "INSERT INTO importers (id, name, type, status, freq_unit, freq_value, parameters, \
-                 exclude_empty_specs, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                 exclude_empty_specs, created_at, updated_at, name_key) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
                 params![
                     id,
                     new.name,
@@ -124,6 +125,7 @@ impl Store {
                     new.parameters.to_string(),
                     new.exclude_empty_specs,
                     now,
+                    name_key(&new.name),
                 ],
             );
             match inserted {
@@ -155,7 +157,7 @@ impl Store {
             let updated = tx.execute(
                 "UPDATE importers SET name = ?2, type = ?3, status = ?4, freq_unit = ?5, \
                  freq_value = ?6, parameters = ?7, exclude_empty_specs = ?8, updated_at = ?9, \
-                 next_run_at = CASE WHEN ?10 THEN NULL ELSE next_run_at END \
+                 next_run_at = CASE WHEN ?10 THEN NULL ELSE next_run_at END, name_key = ?11 \
                  WHERE id = ?1",
                 params![
                     id,
@@ -168,6 +170,7 @@ impl Store {
                     new.exclude_empty_specs,
                     now,
                     schedule_changed,
+                    name_key(&new.name),
                 ],
             );
             match updated {
@@ -184,7 +187,7 @@ impl Store {
         self.read(move |c| get(c, &id)).await
     }
 
-    /// By id, or else by name (case-insensitive), for the CLI.
+    /// By id, or else by name (compared by [`name_key`]), for the CLI.
     pub async fn find_importer(&self, id_or_name: &str) -> Result<Option<ImporterRow>, StoreError> {
         let key = id_or_name.to_owned();
         self.read(move |c| {
@@ -192,8 +195,8 @@ impl Store {
                 return Ok(Some(row));
             }
             c.query_row(
-                &format!("SELECT {COLUMNS} FROM importers WHERE name = ?1"),
-                [&key],
+                &format!("SELECT {COLUMNS} FROM importers WHERE name_key = ?1"),
+                [name_key(&key)],
                 from_row,
             )
             .optional()

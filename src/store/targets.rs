@@ -400,7 +400,7 @@ fn insert_target(
         params![
             id,
             new.name,
-            new.name.to_lowercase(),
+            crate::text::name_key(&new.name),
             new.description,
             urls_json(&n.servers),
             n.format.as_str(),
@@ -458,7 +458,7 @@ fn replace(
          modified_at = ?5, missing_since = NULL, \
          name = CASE WHEN ?6 THEN ?7 ELSE name END, name_key = CASE WHEN ?6 THEN ?8 ELSE name_key END, \
          description = CASE WHEN ?6 THEN ?9 ELSE description END WHERE id = ?1",
-        params![target_id, n.format.as_str(), urls_json(&n.servers), count, now, refresh_text, new.name, new.name.to_lowercase(), new.description],
+        params![target_id, n.format.as_str(), urls_json(&n.servers), count, now, refresh_text, new.name, crate::text::name_key(&new.name), new.description],
     )?;
     Ok(())
 }
@@ -611,7 +611,7 @@ impl Store {
             if let Some(name) = &patch.name {
                 tx.execute(
                     "UPDATE api_targets SET name = ?2, name_key = ?3 WHERE id = ?1",
-                    params![id, name, name.to_lowercase()],
+                    params![id, name, crate::text::name_key(name)],
                 )?;
             }
             if let Some(description) = &patch.description {
@@ -704,7 +704,7 @@ impl Store {
 fn like_pattern(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('%');
-    for ch in s.to_lowercase().chars() {
+    for ch in crate::text::name_key(s).chars() {
         if matches!(ch, '%' | '_' | '\\') {
             out.push('\\');
         }
@@ -720,7 +720,7 @@ const SELECTIVE_DOCS: i64 = 5_000;
 /// Whether `term` is selective: 3+ characters and one of its trigrams is in at
 /// most `SELECTIVE_DOCS` names (that bounds the matches from above).
 fn selective(c: &Connection, term: &str) -> Result<bool, StoreError> {
-    let chars: Vec<char> = term.to_lowercase().chars().collect();
+    let chars: Vec<char> = crate::text::name_key(term).chars().collect();
     if chars.len() < 3 {
         return Ok(false);
     }
@@ -749,7 +749,7 @@ fn list(c: &Connection, q: &ListQuery, cursor: Option<Cursor>) -> Result<TargetP
         // than reading the index's long posting lists.
         let n = args.len() + 1;
         if selective(c, s)? {
-            let phrase = format!("\"{}\"", s.to_lowercase().replace('"', "\"\""));
+            let phrase = format!("\"{}\"", crate::text::name_key(s).replace('"', "\"\""));
             filters.push(format!(
                 "rowid IN (SELECT rowid FROM api_target_search WHERE api_target_search MATCH ?{n})"
             ));

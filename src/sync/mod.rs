@@ -363,9 +363,17 @@ async fn process(
             Some("no operations".into()),
         );
     }
+    // Platform names and spec titles are cleaned of invisible and control
+    // characters (src/text.rs) rather than failing the import.
     let display = name
-        .clone()
-        .or_else(|| normalized.title.clone())
+        .as_deref()
+        .and_then(crate::text::clean_name)
+        .or_else(|| {
+            normalized
+                .title
+                .as_deref()
+                .and_then(crate::text::clean_name)
+        })
         .unwrap_or_else(|| external_key.clone());
     let item = SinkItem {
         importer_id: importer.id.clone(),

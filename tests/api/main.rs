@@ -3,6 +3,7 @@
 mod aws;
 mod docs;
 mod export;
+mod hardening;
 mod helpers;
 mod importers;
 mod inventory;

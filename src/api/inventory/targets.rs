@@ -58,6 +58,21 @@ pub async fn list_targets(
             "must be at most 255 characters",
         ));
     }
+    // A NUL or other control character cannot be in a name; it would also reach
+    // the full-text index's query parser.
+    if let Some(c) = p
+        .search
+        .as_deref()
+        .and_then(|s| s.chars().find(|c| c.is_control()))
+    {
+        return Err(ApiError::invalid(
+            "search",
+            format!(
+                "must not contain control characters (found U+{:04X})",
+                u32::from(c)
+            ),
+        ));
+    }
     let q = ListQuery {
         limit,
         cursor: p.cursor,
@@ -120,7 +135,11 @@ fn to_patch(r: TargetPatchRequest) -> Result<TargetPatch, ApiError> {
         Some(n) if n.is_empty() || n.chars().count() > 255 => {
             return Err(ApiError::invalid("name", "must be 1-255 characters"));
         }
-        other => other,
+        Some(n) => {
+            crate::text::check_name(&n).map_err(|e| ApiError::invalid("name", e))?;
+            Some(crate::text::normalized(&n))
+        }
+        None => None,
     };
     if r.description
         .as_ref()

@@ -65,7 +65,11 @@ fn check(q: &UploadQuery) -> Result<Checked, ApiError> {
         Some(n) if n.chars().count() > 255 => {
             return Err(ApiError::invalid("name", "must be at most 255 characters"));
         }
-        other => other.map(str::to_owned),
+        Some(n) => {
+            crate::text::check_name(n).map_err(|e| ApiError::invalid("name", e))?;
+            Some(crate::text::normalized(n))
+        }
+        None => None,
     };
     Ok(Checked {
         format,
@@ -229,8 +233,8 @@ pub async fn create_from_definition(
         .filter(|s| !s.is_empty());
     let name = checked
         .name
-        .or_else(|| n.title.clone())
-        .or_else(|| stem.map(str::to_owned))
+        .or_else(|| n.title.as_deref().and_then(crate::text::clean_name))
+        .or_else(|| stem.and_then(crate::text::clean_name))
         .unwrap_or_else(|| "Untitled API".into());
     let description = Some(
         n.description

@@ -1,0 +1,179 @@
+//! Regression tests for what an outside probe broke (issue 10), each on the
+//! spawned app: a FIFO in a directory source, input edges, honest records.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{IMPORTERS, envelope, openapi, spawn_app, write_spec};
+use crate::sync::{directory_importer, run};
+
+/// Polls `/healthz` until `stop` is set; returns (answers, slowest answer).
+async fn probe_health(
+    base: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> (usize, Duration) {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .expect("client");
+    let (mut answers, mut slowest) = (0, Duration::ZERO);
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        let t = Instant::now();
+        let resp = http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .expect("/healthz must answer during the run");
+        assert_eq!(resp.status(), StatusCode::OK);
+        slowest = slowest.max(t.elapsed());
+        answers += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    (answers, slowest)
+}
+
+/// Issue 10.3: a named pipe among the definitions used to freeze the daemon (the
+/// read blocked an async worker). It is skipped, the run completes, and `/healthz`
+/// answers throughout.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_named_pipe_in_a_directory_source_never_stalls_the_daemon() {
+    let app = spawn_app().await;
+    write_spec(&app, "a.json", &openapi("Alpha", "a", 2));
+    write_spec(&app, "team/b.graphql", "type Query { b: Int }");
+    for fifo in ["pipe.json", "team/pipe.yaml"] {
+        let status = std::process::Command::new("mkfifo")
+            .arg(app.dir.path().join("specs").join(fifo))
+            .status()
+            .expect("mkfifo");
+        assert!(status.success());
+    }
+    let id = directory_importer(&app, "with pipes", true).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let probe = tokio::spawn(probe_health(app.base.clone(), stop.clone()));
+    let r = tokio::time::timeout(Duration::from_secs(20), run(&app, &id))
+        .await
+        .expect("the run must finish");
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (answers, slowest) = probe.await.expect("probe");
+    assert_eq!(r["status"], "Completed", "{r}");
+    assert_eq!(r["counts"]["created"], 2, "{r}");
+    assert_eq!(r["counts"]["skipped"], 2, "{r}");
+    let items = r["items"].as_array().expect("items");
+    for key in ["pipe.json", "team/pipe.yaml"] {
+        let item = items
+            .iter()
+            .find(|i| i["externalKey"] == key)
+            .unwrap_or_else(|| panic!("{key} not reported: {r}"));
+        assert_eq!(item["outcome"], "skipped");
+        assert!(
+            item["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("named pipe")),
+            "{item}"
+        );
+    }
+    assert!(answers >= 1, "the health probe never ran");
+    assert!(
+        slowest < Duration::from_secs(1),
+        "/healthz took {slowest:?}"
+    );
+}
+
+/// Issue 10.6: junk after a JSON body is refused, and nothing is created.
+#[tokio::test]
+async fn junk_after_a_json_body_is_refused() {
+    let app = spawn_app().await;
+    for body in [
+        r#"{"name": "a"} xyz"#,
+        r#"{"name": "a"}{"name": "b"}"#,
+        r#"{"name": "a"} ]"#,
+    ] {
+        let (status, resp) = app
+            .send(
+                app.request(reqwest::Method::POST, IMPORTERS)
+                    .header("content-type", "application/json")
+                    .body(body),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {resp}");
+        assert_eq!(envelope(&resp).0, "malformed_json");
+    }
+    let (_, list) = app.get(IMPORTERS).await;
+    assert_eq!(list, json!({"importers": []}));
+}
+
+/// Issue 10.6: importer names are one name under NFC and case folding, and names
+/// that hide characters are refused, for importers and targets alike.
+#[tokio::test]
+async fn names_are_compared_folded_and_may_not_hide_characters() {
+    let app = spawn_app().await;
+    app.create_importer(&json!({"name": "Straße Gateway"}))
+        .await;
+    for twin in ["STRASSE GATEWAY", "strasse gateway", "Stra\u{df}e gateway"] {
+        let (status, body) = app.post(IMPORTERS, &json!({"name": twin})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{twin}: {body}");
+    }
+    app.create_importer(&json!({"name": "Caf\u{e9}"})).await;
+    let (status, _) = app.post(IMPORTERS, &json!({"name": "CAFE\u{301}"})).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a decomposed é is the same name"
+    );
+    for bad in ["ad\u{200B}min", "gpj\u{202E}.exe", "a\u{0}b", "bell\u{7}"] {
+        let (status, body) = app.post(IMPORTERS, &json!({"name": bad})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}: {body}");
+        assert_eq!(envelope(&body).1.as_deref(), Some("name"));
+    }
+    let (_, list) = app.get(IMPORTERS).await;
+    assert_eq!(list["importers"].as_array().map(Vec::len), Some(2));
+
+    // Targets: an upload `name` and a PATCH are refused; a spec title is cleaned.
+    let inv = "/api/apihub/v1/inventory/api-targets";
+    let spec = openapi("Pet\u{200B}store\u{202E}", "p", 1);
+    let upload = |name: Option<&str>| {
+        let mut url =
+            format!("{inv}/create-from-definition?format=openapi3&mode=provided&origin=t");
+        if let Some(n) = name {
+            url.push_str(&format!("&name={}", urlencode(n)));
+        }
+        app.request(reqwest::Method::POST, &url).body(spec.clone())
+    };
+    let (status, body) = app.send(upload(Some("bad\u{202E}name"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(envelope(&body).1.as_deref(), Some("name"));
+    let (status, target) = app.send(upload(None)).await;
+    assert_eq!(status, StatusCode::OK, "{target}");
+    assert_eq!(target["name"], "Petstore");
+    let id = target["id"].as_str().expect("id");
+    let (status, body) = app
+        .send(
+            app.request(reqwest::Method::PATCH, &format!("{inv}/{id}"))
+                .json(&json!({"name": "x\u{FEFF}y"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // Search folds case the same way.
+    let (_, page) = app.get(&format!("{inv}?search=PETSTORE")).await;
+    assert_eq!(page["totalCount"], 1, "{page}");
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Issue 10.6: a NUL (or any control character) in `search` is a 400, not a 500.
+#[tokio::test]
+async fn control_characters_in_search_are_a_400() {
+    let app = spawn_app().await;
+    for q in ["%00", "a%00b", "%1b%5b31m", "x%0d%0ay"] {
+        let (status, body) = app
+            .get(&format!("/api/apihub/v1/inventory/api-targets?search={q}"))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{q}: {body}");
+        assert_eq!(envelope(&body).1.as_deref(), Some("search"));
+    }
+}
