@@ -68,6 +68,8 @@ impl Store {
             create_private_dir(dir)
                 .map_err(|e| StoreError::Pool(format!("cannot create {}: {e}", dir.display())))?;
         }
+        create_private_file(&path)
+            .map_err(|e| StoreError::Pool(format!("cannot create {}: {e}", path.display())))?;
         let busy = Duration::from_millis(settings.busy_timeout_ms);
         let migrate_path = path.clone();
         tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
@@ -164,6 +166,24 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
     }
     Ok(())
+}
+
+/// Creates the database file owner-only before SQLite opens it: SQLite gives its
+/// `-wal` and `-shm` files the mode of the database file, so all three stay 0600
+/// whatever the process umask is.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 fn configure(conn: &Connection, busy: Duration) -> Result<(), rusqlite::Error> {

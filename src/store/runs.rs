@@ -208,13 +208,48 @@ impl Store {
         .await
     }
 
+    /// Saves a run's counts while it goes, so a run cut short by a crash still tells
+    /// what it had done.
+    pub async fn record_progress(&self, run_id: &str, c: RunCounts) -> Result<(), StoreError> {
+        let run_id = run_id.to_owned();
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE sync_runs SET discovered = ?2, created = ?3, updated = ?4, unchanged = ?5, \
+                 skipped_empty = ?6, skipped = ?7, failed = ?8 WHERE id = ?1 AND status = 'Running'",
+                params![run_id, c.discovered, c.created, c.updated, c.unchanged, c.skipped_empty, c.skipped, c.failed],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     /// At start: runs left `Running` by a process that died are failed ("interrupted"),
-    /// and so is their importer's sync status. Returns how many there were.
+    /// and so is their importer's sync status. Their counts are what was saved while
+    /// they went, with `created` and `updated` recounted from the inventory itself
+    /// (the last second of progress may not have been saved). Returns how many
+    /// there were.
     pub async fn recover_interrupted(&self, now: i64) -> Result<u32, StoreError> {
         self.write(move |tx| {
             const REASON: &str = "interrupted: the daemon stopped during the run";
             tx.execute(
-                "UPDATE importers SET sync_status = 'Failed', last_run_at = ?1, last_run_fail_reason = ?2 \
+                "UPDATE sync_runs SET \
+                 created = MAX(created, (SELECT COUNT(*) FROM api_targets t WHERE t.importer_id = sync_runs.importer_id \
+                     AND t.created_at >= sync_runs.started_at)), \
+                 updated = MAX(updated, (SELECT COUNT(*) FROM api_targets t WHERE t.importer_id = sync_runs.importer_id \
+                     AND t.created_at < sync_runs.started_at AND t.modified_at >= sync_runs.started_at)) \
+                 WHERE status = 'Running'",
+                [],
+            )?;
+            tx.execute(
+                "UPDATE sync_runs SET discovered = MAX(discovered, created + updated + unchanged + skipped_empty + skipped + failed) \
+                 WHERE status = 'Running'",
+                [],
+            )?;
+            tx.execute(
+                "UPDATE importers SET sync_status = 'Failed', last_run_at = ?1, last_run_fail_reason = ?2, \
+                 last_run_counts = (SELECT json_object('discovered', r.discovered, 'created', r.created, 'updated', r.updated, \
+                     'unchanged', r.unchanged, 'skippedEmpty', r.skipped_empty, 'skipped', r.skipped, 'failed', r.failed, \
+                     'missing', r.missing) FROM sync_runs r WHERE r.importer_id = importers.id AND r.status = 'Running') \
                  WHERE id IN (SELECT importer_id FROM sync_runs WHERE status = 'Running')",
                 params![now, REASON],
             )?;

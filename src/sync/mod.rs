@@ -132,7 +132,7 @@ pub async fn sync_once(
     };
     let span = tracing::info_span!("importer.sync", importer = %importer.id, run = %run_id, r#type = %kind, trigger = %trigger);
     metrics::gauge!(m::RUNS_IN_FLIGHT).increment(1.0);
-    let mut report = run(ctx, &importer, kind, &control, progress)
+    let mut report = run(ctx, &importer, kind, &run_id, &control, progress)
         .instrument(span.clone())
         .await;
     metrics::gauge!(m::RUNS_IN_FLIGHT).decrement(1.0);
@@ -228,12 +228,13 @@ async fn run(
     ctx: &SyncContext,
     importer: &ImporterRow,
     kind: ImporterType,
+    run_id: &str,
     control: &Arc<RunControl>,
     progress: Option<ProgressFn>,
 ) -> Report {
     let mut report = Report::default();
     {
-        let work = work(ctx, importer, kind, control, progress, &mut report);
+        let work = work(ctx, importer, kind, run_id, control, progress, &mut report);
         tokio::pin!(work);
         let timeout = tokio::time::sleep(ctx.run_timeout);
         tokio::pin!(timeout);
@@ -252,10 +253,14 @@ async fn run(
     report
 }
 
+/// How often a run's counts are saved while it goes.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
 async fn work(
     ctx: &SyncContext,
     importer: &ImporterRow,
     kind: ImporterType,
+    run_id: &str,
     control: &Arc<RunControl>,
     progress: Option<ProgressFn>,
     report: &mut Report,
@@ -291,6 +296,7 @@ async fn work(
         p(Progress::Listed { total: items.len() });
     }
     let mut present = Vec::with_capacity(items.len());
+    let mut saved = Instant::now();
     for (done, item) in items.into_iter().enumerate() {
         if control.is_cancelled() {
             return;
@@ -299,6 +305,12 @@ async fn work(
         process(ctx, importer, kind, item, report).await;
         if let Some(p) = &progress {
             p(Progress::Item { done: done + 1 });
+        }
+        if saved.elapsed() >= PROGRESS_EVERY {
+            saved = Instant::now();
+            if let Err(e) = ctx.store.record_progress(run_id, report.counts).await {
+                tracing::debug!(error = %e, "Could not save the run's progress.");
+            }
         }
     }
     // Only a complete listing can say what is gone.

@@ -177,3 +177,53 @@ async fn control_characters_in_search_are_a_400() {
         assert_eq!(envelope(&body).1.as_deref(), Some("search"));
     }
 }
+
+/// Issue 10.7: the database, its WAL and SHM files and the key file are owner-only,
+/// in an owner-only folder, whatever the umask.
+#[cfg(unix)]
+#[tokio::test]
+async fn data_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app().await;
+    // Writes make sure the WAL and SHM files exist.
+    app.create_importer(&json!({"name": "modes"})).await;
+    let data = app.dir.path().join("data");
+    let mode = |p: std::path::PathBuf| {
+        std::fs::metadata(&p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(data.clone()), 0o700);
+    for f in ["apihub.db", "apihub.db-wal", "apihub.db-shm", "secret.key"] {
+        assert_eq!(mode(data.join(f)), 0o600, "{f}");
+    }
+}
+
+/// Issue 10.7: a literal `********` in a field that is not a secret is a value like
+/// any other: stored as sent, not sealed, and kept by a PUT.
+#[tokio::test]
+async fn a_literal_mask_in_a_plain_field_is_just_a_value() {
+    let app = spawn_app().await;
+    let body = json!({"name": "literal", "type": "aws_api_gateway", "status": "inactive",
+        "parameters": {"organizationId": "********", "regions": ["eu-west-1"]}});
+    let id = app.create_importer(&body).await;
+    let (_, got) = app.get(&format!("{IMPORTERS}/{id}")).await;
+    assert_eq!(got["parameters"]["organizationId"], "********");
+    let (status, put) = app.put(&format!("{IMPORTERS}/{id}"), &body).await;
+    assert_eq!(status, StatusCode::OK, "{put}");
+    let db = rusqlite::Connection::open(app.dir.path().join("data/apihub.db")).expect("db");
+    let stored: String = db
+        .query_row(
+            "SELECT parameters FROM importers WHERE id = ?1",
+            [&id],
+            |r| r.get(0),
+        )
+        .expect("row");
+    let stored: serde_json::Value = serde_json::from_str(&stored).expect("json");
+    assert_eq!(
+        stored["organizationId"], "********",
+        "stored as sent, not sealed"
+    );
+}

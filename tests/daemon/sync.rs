@@ -139,6 +139,13 @@ async fn kill_9_during_a_run_then_restart() {
             .starts_with("interrupted"),
         "{interrupted}"
     );
+    // Issue 10.7: the interrupted run tells what it had written, not zeros.
+    assert_eq!(
+        interrupted["counts"]["created"].as_i64(),
+        Some(partial),
+        "{interrupted}"
+    );
+    assert!(interrupted["counts"]["discovered"].as_i64() >= Some(partial));
     let next = &runs["runs"][0];
     assert_eq!(
         (&next["status"], &next["trigger"]),
