@@ -139,6 +139,20 @@ impl Cipher {
         input: &Value,
         previous: Option<&Value>,
     ) -> Result<Value, SecretError> {
+        // A kept secret may only go where it went before: a token holder must not
+        // be able to point an importer at their own host and have the daemon send
+        // it the stored credentials.
+        let moved = previous.and_then(|p| destination_change(input, p));
+        if let Some(changed) = moved
+            && let Some(field) = first_mask(input, "parameters")
+        {
+            return Err(SecretError::Field {
+                field,
+                message: format!(
+                    "`{changed}` changed, so this secret must be sent again: a kept (masked) secret is never sent to a new destination"
+                ),
+            });
+        }
         self.seal_walk(owner, "parameters", input, previous)
     }
 
@@ -212,6 +226,55 @@ impl Cipher {
                 .map(Value::Array),
             other => Ok(other.clone()),
         }
+    }
+}
+
+/// Whether a parameter decides where credentials are sent (a URL, host or
+/// endpoint, or the cloud that picks one).
+pub fn is_destination_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    [
+        "url", "uri", "host", "hostname", "endpoint", "server", "domain",
+    ]
+    .iter()
+    .any(|suffix| k.ends_with(suffix))
+        || k == "cloud"
+}
+
+/// The first destination parameter whose value differs between `input` and the
+/// stored `previous` parameters (added, removed or changed).
+fn destination_change(input: &Value, previous: &Value) -> Option<String> {
+    let (Value::Object(new), Value::Object(old)) = (input, previous) else {
+        return None;
+    };
+    let mut keys: Vec<&String> = new.keys().chain(old.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| is_destination_key(k) && !is_secret_key(k))
+        .find(|k| {
+            let norm = |v: Option<&Value>| v.filter(|v| !v.is_null()).cloned();
+            norm(new.get(k.as_str())) != norm(old.get(k.as_str()))
+        })
+        .cloned()
+}
+
+/// The path of the first masked secret in `input`, if any.
+pub fn first_mask(input: &Value, path: &str) -> Option<String> {
+    match input {
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let child = format!("{path}.{k}");
+            if is_secret_key(k) && v.as_str() == Some(MASK) {
+                Some(child)
+            } else {
+                first_mask(v, &child)
+            }
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| first_mask(v, &format!("{path}[{i}]"))),
+        _ => None,
     }
 }
 
@@ -337,6 +400,41 @@ mod tests {
             .seal_parameters("imp", &json!({"token": MASK}), None)
             .expect_err("no secret");
         assert!(err.to_string().contains("parameters.token"), "{err}");
+    }
+
+    /// Issue 10.5: changing where credentials go makes a kept secret invalid.
+    #[test]
+    fn a_new_destination_needs_the_secret_again() {
+        let (_d, c) = cipher();
+        let first = c
+            .seal_parameters(
+                "imp",
+                &json!({"endpointUrl": "https://apigateway.eu-west-1.amazonaws.com", "clientId": "AK", "clientSecret": "s3cr3t"}),
+                None,
+            )
+            .expect("seal");
+        let moved = [
+            json!({"endpointUrl": "https://attacker.example", "clientId": "AK", "clientSecret": MASK}),
+            json!({"clientId": "AK", "clientSecret": MASK, "adminUrl": "http://evil:8001"}),
+            json!({"clientId": "AK", "clientSecret": MASK}),
+        ];
+        for input in moved {
+            let err = c
+                .seal_parameters("imp", &input, Some(&first))
+                .expect_err("moved");
+            let text = err.to_string();
+            assert!(text.starts_with("parameters.clientSecret:"), "{text}");
+            assert!(text.contains("sent again"), "{text}");
+        }
+        // The same destination keeps the secret; a new secret with a new destination is fine.
+        let same = json!({"endpointUrl": "https://apigateway.eu-west-1.amazonaws.com", "clientId": "AK2", "clientSecret": MASK});
+        let kept = c.seal_parameters("imp", &same, Some(&first)).expect("kept");
+        assert_eq!(
+            c.open_parameters("imp", &kept).expect("open")["clientSecret"],
+            "s3cr3t"
+        );
+        let fresh = json!({"endpointUrl": "https://elsewhere.example", "clientSecret": "new"});
+        assert!(c.seal_parameters("imp", &fresh, Some(&first)).is_ok());
     }
 
     #[test]

@@ -259,9 +259,19 @@ async fn configure_importer(
     let cipher = state.cipher.clone();
     let owner = id.clone();
     let input = spec.parameters.clone();
-    let seal = move |previous: &Value| {
+    let kind = spec.kind;
+    let seal = move |previous: &ImporterRow| {
+        // Kept secrets belong to the platform they were given for.
+        if previous.kind != kind
+            && let Some(field) = crate::secrets::first_mask(&input, "parameters")
+        {
+            return Err(StoreError::Rejected {
+                field,
+                message: "the importer's type changed, so this secret must be sent again".into(),
+            });
+        }
         cipher
-            .seal_parameters(&owner, &input, Some(previous))
+            .seal_parameters(&owner, &input, Some(&previous.parameters))
             .map_err(secret_error)
     };
     let result = state

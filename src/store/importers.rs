@@ -137,8 +137,9 @@ impl Store {
         .await
     }
 
-    /// Replaces an importer's configuration. `seal` gets the stored (sealed)
-    /// parameters so masked secrets can be kept; it runs inside the transaction.
+    /// Replaces an importer's configuration. `seal` gets the stored importer (its
+    /// parameters sealed) so masked secrets can be kept; it runs inside the
+    /// transaction.
     pub async fn configure_importer<F>(
         &self,
         id: String,
@@ -147,11 +148,11 @@ impl Store {
         now: i64,
     ) -> Result<ImporterRow, StoreError>
     where
-        F: FnOnce(&Value) -> Result<Value, StoreError> + Send + 'static,
+        F: FnOnce(&ImporterRow) -> Result<Value, StoreError> + Send + 'static,
     {
         self.write(move |tx| {
             let old = get(tx, &id)?.ok_or(StoreError::NotFound)?;
-            let parameters = seal(&old.parameters)?;
+            let parameters = seal(&old)?;
             let schedule_changed =
                 old.update_frequency != new.update_frequency || old.status != new.status;
             let updated = tx.execute(

@@ -227,3 +227,39 @@ async fn a_literal_mask_in_a_plain_field_is_just_a_value() {
         "stored as sent, not sealed"
     );
 }
+
+/// Issue 10.5: a token holder cannot PUT an importer back with its masks and a new
+/// endpoint (or type) to have the stored secret sent elsewhere.
+#[tokio::test]
+async fn a_kept_secret_never_follows_a_new_endpoint() {
+    let app = spawn_app().await;
+    let body = json!({"name": "aws", "type": "aws_api_gateway", "status": "inactive",
+        "parameters": {"accessKeyId": "AKIDEXAMPLE", "secretAccessKey": "wJalrXUtnFEMI-kept",
+                       "endpointUrl": "https://apigateway.eu-west-1.amazonaws.com", "regions": ["eu-west-1"]}});
+    let id = app.create_importer(&body).await;
+    let url = format!("{IMPORTERS}/{id}");
+    let (_, before) = app.get(&url).await;
+    let mut moved = before.clone();
+    moved["parameters"]["endpointUrl"] = json!("https://collector.attacker.example");
+    let (status, err) = app.put(&url, &moved).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert_eq!(
+        envelope(&err).1.as_deref(),
+        Some("parameters.secretAccessKey")
+    );
+    let mut retyped = before.clone();
+    retyped["type"] = json!("kong");
+    retyped["parameters"] = json!({"adminUrl": "http://kong:8001", "adminToken": "********"});
+    let (status, err) = app.put(&url, &retyped).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    let (_, after) = app.get(&url).await;
+    assert_eq!(after["parameters"], before["parameters"], "nothing changed");
+    assert_eq!(
+        after["extras"]["modifiedAt"],
+        before["extras"]["modifiedAt"]
+    );
+    // Sending the secret itself with the new endpoint is allowed.
+    moved["parameters"]["secretAccessKey"] = json!("a-new-secret-for-the-new-endpoint");
+    let (status, _) = app.put(&url, &moved).await;
+    assert_eq!(status, StatusCode::OK);
+}
