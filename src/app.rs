@@ -31,6 +31,7 @@ pub struct App {
     state: AppState,
     scheduler: Scheduler,
     shutdown_timeout: Duration,
+    limits: crate::server::Limits,
 }
 
 /// What every way of running syncs (daemon, `sync` command) is built from.
@@ -114,6 +115,7 @@ impl App {
             RouterSettings {
                 tokens: api::auth::Tokens::new(&settings.server.auth_tokens),
                 max_body_bytes: settings.server.max_body_bytes,
+                request_timeout: Duration::from_secs(settings.server.request_timeout_secs),
             },
         );
         let listener = TcpListener::bind(settings.server.bind)
@@ -125,6 +127,7 @@ impl App {
             state,
             scheduler,
             shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
+            limits: settings.server.limits(),
         })
     }
 
@@ -163,19 +166,17 @@ impl App {
             let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
             stopping.cancel();
         });
-        let serve = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(stop.clone().cancelled_owned());
+        let serve = crate::server::serve(self.listener, self.router, self.limits, stop.clone());
         let everything = async {
-            let served = serve.await;
+            serve.await;
             let _ = scheduler.await;
-            served
         };
         let deadline = async {
             stop.cancelled().await;
             tokio::time::sleep(self.shutdown_timeout).await;
         };
         tokio::select! {
-            result = everything => result.context("HTTP server failed")?,
+            () = everything => {}
             () = deadline => tracing::warn!("Shutdown timeout reached; exiting with work still open."),
         }
         if let Some(w) = watchdog {

@@ -240,6 +240,20 @@ pub struct ServerSettings {
     /// How long in-flight requests and runs get to finish after SIGTERM/SIGINT.
     #[serde(default = "default_shutdown_timeout_secs")]
     pub shutdown_timeout_secs: u64,
+    /// Most open client connections. When reached, the longest-idle connection is
+    /// closed to admit a new one. Clamped below the file-descriptor limit.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// A client must send its request headers within this time.
+    #[serde(default = "default_header_read_timeout_secs")]
+    pub header_read_timeout_secs: u64,
+    /// An open connection without a request in flight is closed after this long.
+    #[serde(default = "default_idle_timeout_secs")]
+    pub idle_timeout_secs: u64,
+    /// A request must be read and answered within this time (a streamed download
+    /// such as an export may take longer to send).
+    #[serde(default = "default_request_timeout_secs")]
+    pub request_timeout_secs: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -297,6 +311,18 @@ const fn default_max_body_bytes() -> usize {
 const fn default_shutdown_timeout_secs() -> u64 {
     20
 }
+const fn default_max_connections() -> usize {
+    4096
+}
+const fn default_header_read_timeout_secs() -> u64 {
+    10
+}
+const fn default_idle_timeout_secs() -> u64 {
+    60
+}
+const fn default_request_timeout_secs() -> u64 {
+    120
+}
 fn default_store_path() -> PathBuf {
     PathBuf::from("./data/apihub.db")
 }
@@ -317,6 +343,10 @@ impl Default for ServerSettings {
             auth_tokens: Vec::new(),
             max_body_bytes: default_max_body_bytes(),
             shutdown_timeout_secs: default_shutdown_timeout_secs(),
+            max_connections: default_max_connections(),
+            header_read_timeout_secs: default_header_read_timeout_secs(),
+            idle_timeout_secs: default_idle_timeout_secs(),
+            request_timeout_secs: default_request_timeout_secs(),
         }
     }
 }
@@ -366,6 +396,16 @@ impl Sources {
             file,
             env: std::env::vars().collect(),
         })
+    }
+}
+
+impl ServerSettings {
+    pub fn limits(&self) -> crate::server::Limits {
+        crate::server::Limits {
+            max_connections: crate::server::effective_cap(self.max_connections),
+            header_read_timeout: std::time::Duration::from_secs(self.header_read_timeout_secs),
+            idle_timeout: std::time::Duration::from_secs(self.idle_timeout_secs),
+        }
     }
 }
 
@@ -485,6 +525,24 @@ impl Settings {
         }
         if self.normalize.max_expansion == 0 {
             return Err("normalize.max_expansion must be at least 1".into());
+        }
+        if self.server.max_connections == 0 {
+            return Err("server.max_connections must be at least 1".into());
+        }
+        for (key, v) in [
+            (
+                "server.header_read_timeout_secs",
+                self.server.header_read_timeout_secs,
+            ),
+            ("server.idle_timeout_secs", self.server.idle_timeout_secs),
+            (
+                "server.request_timeout_secs",
+                self.server.request_timeout_secs,
+            ),
+        ] {
+            if v == 0 {
+                return Err(format!("{key} must be at least 1"));
+            }
         }
         if self.server.max_body_bytes < 1024 {
             return Err("server.max_body_bytes must be at least 1024".into());

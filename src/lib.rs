@@ -18,6 +18,7 @@
 //! - [`metrics`]: Prometheus metric names and recorder.
 //! - [`store`]: SQLite; the only module that sees SQL.
 //! - [`secrets`]: encryption of secret parameters at rest.
+//! - [`server`]: the HTTP server loop with bounded connections.
 //! - [`sink`]: where synced definitions are written (embedded inventory).
 //! - [`clock`]: time, pausable in tests.
 //! - [`telemetry`]: logging setup.
@@ -38,6 +39,7 @@ pub mod inventory;
 pub mod metrics;
 pub mod scheduler;
 pub mod secrets;
+pub mod server;
 pub mod sink;
 pub mod store;
 pub mod sync;

@@ -16,6 +16,9 @@ pub mod extract;
 mod health;
 pub mod importers;
 pub mod inventory;
+mod limits;
+
+pub use limits::MAX_HEADERS;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -100,6 +103,7 @@ impl AppState {
 pub struct RouterSettings {
     pub tokens: auth::Tokens,
     pub max_body_bytes: usize,
+    pub request_timeout: std::time::Duration,
 }
 
 /// The complete router with its middleware, and the OpenAPI document it serves.
@@ -137,6 +141,10 @@ pub fn router(state: AppState, settings: RouterSettings) -> (Router, utoipa::ope
         .layer(CatchPanicLayer::custom(|_| {
             error::ApiError::internal(&"handler panicked").into_response()
         }))
+        .layer(axum::middleware::from_fn_with_state(
+            settings.request_timeout,
+            limits::enforce,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))

@@ -263,3 +263,113 @@ async fn a_kept_secret_never_follows_a_new_endpoint() {
     let (status, _) = app.put(&url, &moved).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// Issue 10.4: a flood of idle connections neither exhausts the daemon's file
+/// descriptors nor keeps `/healthz` from answering; idle and slow connections are
+/// closed. Bounded: 400 connections, loopback, a few seconds.
+#[tokio::test]
+async fn idle_connection_floods_are_bounded_and_health_keeps_answering() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let cap = 64;
+    let app = crate::helpers::spawn_with(|s| {
+        s.server.max_connections = cap;
+        s.server.idle_timeout_secs = 2;
+        s.server.header_read_timeout_secs = 1;
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut idle = Vec::new();
+    for _ in 0..400 {
+        idle.push(
+            tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("connect"),
+        );
+    }
+    // Health answers on a fresh connection, again and again, while the flood stands.
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .expect("client");
+    for _ in 0..20 {
+        let t = Instant::now();
+        let resp = http
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .expect("healthz during the flood");
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+        let resp = http
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .expect("readyz during the flood");
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
+    // The server kept at most `cap` of them open: the others read EOF.
+    let mut open = 0;
+    for s in &mut idle {
+        let mut buf = [0u8; 1];
+        match tokio::time::timeout(Duration::from_millis(5), s.read(&mut buf)).await {
+            Err(_) => open += 1,         // still open, nothing to read
+            Ok(Ok(0)) | Ok(Err(_)) => {} // closed by the server
+            Ok(Ok(_)) => panic!("the server sent data on an idle connection"),
+        }
+    }
+    assert!(
+        open <= cap,
+        "{open} idle connections stayed open (cap {cap})"
+    );
+    // Idle connections are closed after the idle timeout, and a client that stops
+    // half-way through its headers after the header timeout.
+    let mut slow = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+    tokio::time::sleep(Duration::from_millis(2600)).await;
+    for s in idle.iter_mut().chain(std::iter::once(&mut slow)) {
+        let mut buf = [0u8; 1024];
+        let n = tokio::time::timeout(Duration::from_secs(2), s.read(&mut buf))
+            .await
+            .expect("closed, not hanging");
+        // A closed connection reads EOF (or a 408 hyper sends before closing).
+        if let Ok(n) = n
+            && n > 0
+        {
+            assert!(
+                String::from_utf8_lossy(&buf[..n]).contains("408"),
+                "{n} bytes"
+            );
+        }
+    }
+}
+
+/// Issue 10.6: 414 and 431 answers carry the error envelope.
+#[tokio::test]
+async fn long_uris_and_huge_headers_get_the_envelope() {
+    let app = spawn_app().await;
+    let long = "a".repeat(10 * 1024);
+    let (status, body) = app.get(&format!("/healthz?x={long}")).await;
+    assert_eq!(status, StatusCode::URI_TOO_LONG);
+    assert_eq!(envelope(&body).0, "uri_too_long");
+    let mut req = app.http.get(app.url("/healthz"));
+    for i in 0..150 {
+        req = req.header(format!("x-h{i}"), "v");
+    }
+    let (status, body) = app.send(req).await;
+    assert_eq!(status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    assert_eq!(envelope(&body).0, "headers_too_large");
+    let (status, body) = app
+        .send(
+            app.http
+                .get(app.url("/healthz"))
+                .header("x-big", "b".repeat(40 * 1024)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    assert_eq!(envelope(&body).0, "headers_too_large");
+}
