@@ -131,6 +131,10 @@ pub struct RemoteSinkSettings {
     /// Attempts per request on 429, 5xx and network errors.
     #[serde(default = "default_remote_attempts")]
     pub max_attempts: usize,
+    /// First wait before a retry, doubled (with jitter) for each one after;
+    /// a `Retry-After` from the hub wins.
+    #[serde(default = "default_remote_retry_min_delay_ms")]
+    pub retry_min_delay_ms: u64,
 }
 
 const fn default_true() -> bool {
@@ -153,6 +157,9 @@ fn default_directory_roots() -> Vec<PathBuf> {
 }
 const fn default_remote_timeout_secs() -> u64 {
     60
+}
+const fn default_remote_retry_min_delay_ms() -> u64 {
+    200
 }
 const fn default_remote_attempts() -> usize {
     5

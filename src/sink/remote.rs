@@ -38,6 +38,7 @@ impl RemoteSink {
             token: settings.token.clone(),
             policy: RetryPolicy {
                 max_attempts: settings.max_attempts,
+                min_delay: Duration::from_millis(settings.retry_min_delay_ms),
                 ..RetryPolicy::default()
             },
             store,
@@ -45,25 +46,72 @@ impl RemoteSink {
         }
     }
 
-    /// Sends the definition; returns (target id, definition id) as the hub reports them.
+    /// Sends the definition; returns what the hub reports. Throttling (429), server
+    /// errors and lost answers (the connection drops after the hub received the
+    /// request) are retried with backoff, honouring `Retry-After`. Creates carry an
+    /// `Idempotency-Key` derived from the API's identity, so the hub answers a
+    /// retried create with the target the first attempt made instead of a second one.
+    /// Every attempt of one call carries the same `X-Request-Id`; a replay naming
+    /// it is this call's own create whose answer was lost.
     async fn send(
         &self,
         method: Method,
         path: String,
         item: &SinkItem,
-        with_name: bool,
-    ) -> Result<(String, String), HttpError> {
+        create: bool,
+    ) -> Result<Sent, HttpError> {
+        let mut delays = backon::BackoffBuilder::build(
+            backon::ExponentialBuilder::default()
+                .with_min_delay(self.policy.min_delay)
+                .with_max_delay(self.policy.max_delay)
+                .with_jitter(),
+        );
+        let request_id = uuid::Uuid::now_v7().to_string();
+        let mut attempt = 1;
+        loop {
+            match self
+                .send_once(method.clone(), &path, item, create, &request_id)
+                .await
+            {
+                Ok(sent) => return Ok(sent),
+                Err(mut e) if !e.is_transient() || attempt >= self.policy.max_attempts => {
+                    e.attempts = attempt;
+                    return Err(e);
+                }
+                Err(e) => {
+                    let backoff = delays.next().unwrap_or(self.policy.max_delay);
+                    let wait = e
+                        .retry_after
+                        .map_or(backoff, |r| r.min(Duration::from_secs(300)));
+                    tracing::debug!(error = %e.message, attempt, wait_ms = wait.as_millis() as u64, "Retrying a request to the hub.");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    async fn send_once(
+        &self,
+        method: Method,
+        path: &str,
+        item: &SinkItem,
+        create: bool,
+        request_id: &str,
+    ) -> Result<Sent, HttpError> {
         let url = format!("{}{INVENTORY}{path}", self.base);
         let mut query: Vec<(&str, String)> = vec![
             ("format", item.definition.format.query_name().to_owned()),
             ("mode", "imported".to_owned()),
             ("origin", item.importer_type.as_str().to_owned()),
         ];
-        if with_name {
+        if create {
             query.push(("name", item.name.clone()));
         }
         let body = Arc::new(item.definition.original.clone());
         let (http, token) = (self.http.clone(), self.token.clone());
+        let key = create.then(|| idempotency_key(&item.importer_id, &item.external_key));
+        let rid = request_id.to_owned();
         let build = move || {
             let mut req = http
                 .request(method.clone(), &url)
@@ -72,11 +120,29 @@ impl RemoteSink {
             if let Some(t) = &token {
                 req = req.header("X-Auth", t.expose_secret());
             }
-            req
+            if let Some(k) = &key {
+                req = req.header("Idempotency-Key", k);
+            }
+            req.header("X-Request-Id", &rid)
         };
-        let resp = http::send(&build, &self.policy, None).await?;
-        let json: Value = resp.json().await.map_err(|e| HttpError {
+        let once = RetryPolicy {
+            max_attempts: 1,
+            ..self.policy
+        };
+        let resp = http::send(&build, &once, None).await?;
+        let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok());
+        let replayed =
+            header(crate::api::inventory::REPLAYED).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let own_replay =
+            replayed && header(crate::api::inventory::REPLAYED_REQUEST) == Some(request_id);
+        let text = resp.bytes().await.map_err(|e| HttpError {
             status: None,
+            message: format!("the hub's answer was cut off: {e}"),
+            retry_after: None,
+            attempts: 1,
+        })?;
+        let json: Value = serde_json::from_slice(&text).map_err(|e| HttpError {
+            status: Some(StatusCode::OK),
             message: format!("the hub's answer is not JSON: {e}"),
             retry_after: None,
             attempts: 1,
@@ -94,14 +160,39 @@ impl RemoteSink {
             .to_owned();
         if id.is_empty() || def.is_empty() {
             return Err(HttpError {
-                status: None,
+                status: Some(StatusCode::OK),
                 message: "the hub's answer has no target or definition id".into(),
                 retry_after: None,
                 attempts: 1,
             });
         }
-        Ok((id, def))
+        Ok(Sent {
+            target_id: id,
+            definition_id: def,
+            replayed,
+            own_replay,
+        })
     }
+}
+
+/// What the hub answered to a create or replace.
+struct Sent {
+    target_id: String,
+    definition_id: String,
+    /// The hub had already made this target for the same idempotency key.
+    replayed: bool,
+    /// ... and it was this very create, retried after its answer was lost.
+    own_replay: bool,
+}
+
+/// The same API of the same importer always sends the same key, so a create
+/// retried after a lost answer, or after a crash lost the local map, finds the
+/// target made the first time. (A hub that ignores the header may still duplicate
+/// on a lost answer; this daemon's embedded inventory honours it.)
+fn idempotency_key(importer_id: &str, external_key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{importer_id}\n{external_key}").as_bytes());
+    format!("apihub-importer-{}", &hex::encode(digest)[..40])
 }
 
 fn hub_error(key: &str, e: HttpError) -> SinkError {
@@ -161,16 +252,18 @@ impl Sink for RemoteSink {
                 k.target_id, k.definition_id
             );
             match self.send(Method::PUT, path, &item, false).await {
-                Ok((id, def)) => {
-                    save(id.clone(), def).await.map_err(store_error)?;
-                    return Ok(Upsert::Updated(id));
+                Ok(sent) => {
+                    save(sent.target_id.clone(), sent.definition_id)
+                        .await
+                        .map_err(store_error)?;
+                    return Ok(Upsert::Updated(sent.target_id));
                 }
                 // Deleted on the hub: create it again below.
                 Err(e) if e.status == Some(StatusCode::NOT_FOUND) => {}
                 Err(e) => return Err(hub_error(&item.external_key, e)),
             }
         }
-        let (id, def) = self
+        let sent = self
             .send(
                 Method::POST,
                 "/api-targets/create-from-definition".into(),
@@ -179,8 +272,26 @@ impl Sink for RemoteSink {
             )
             .await
             .map_err(|e| hub_error(&item.external_key, e))?;
-        save(id.clone(), def).await.map_err(store_error)?;
-        Ok(Upsert::Created(id))
+        if sent.replayed && !sent.own_replay {
+            // The hub made this target in an earlier attempt whose answer (or whose
+            // local record) was lost; its content may be older than this one.
+            let path = format!(
+                "/api-targets/{}/definitions/{}",
+                sent.target_id, sent.definition_id
+            );
+            let current = self
+                .send(Method::PUT, path, &item, false)
+                .await
+                .map_err(|e| hub_error(&item.external_key, e))?;
+            save(current.target_id.clone(), current.definition_id)
+                .await
+                .map_err(store_error)?;
+            return Ok(Upsert::Updated(current.target_id));
+        }
+        save(sent.target_id.clone(), sent.definition_id)
+            .await
+            .map_err(store_error)?;
+        Ok(Upsert::Created(sent.target_id))
     }
 
     async fn mark_missing(

@@ -12,6 +12,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/002_inventory.sql")),
         M::up(include_str!("migrations/003_sync.sql")),
         M::up_with_hook(include_str!("migrations/004_name_keys.sql"), fill_name_keys),
+        M::up(include_str!("migrations/005_idempotency.sql")),
     ])
 }
 

@@ -470,9 +470,42 @@ impl Store {
         new: NewTarget,
         now: i64,
     ) -> Result<TargetDetail, StoreError> {
+        self.create_target_once(new, None, now)
+            .await
+            .map(|(detail, _)| detail)
+    }
+
+    /// Creates a target unless one was already created with the idempotency key, in
+    /// which case that one is returned and nothing is written, with the request id
+    /// its create carried (`Some` only for such a replay).
+    pub async fn create_target_once(
+        &self,
+        new: NewTarget,
+        idempotency: Option<(String, Option<String>)>,
+        now: i64,
+    ) -> Result<(TargetDetail, Option<String>), StoreError> {
         self.write(move |tx| {
+            if let Some((key, _)) = &idempotency {
+                let existing: Option<(String, Option<String>)> = tx
+                    .query_row(
+                        "SELECT id, idempotency_request FROM api_targets WHERE idempotency_key = ?1",
+                        [key],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                if let Some((id, request)) = existing {
+                    let detail = read_detail(tx, &id)?.ok_or(StoreError::NotFound)?;
+                    return Ok((detail, Some(request.unwrap_or_default())));
+                }
+            }
             let id = insert_target(tx, &new, None, now)?;
-            read_detail(tx, &id)?.ok_or(StoreError::NotFound)
+            if let Some((key, request)) = &idempotency {
+                tx.execute(
+                    "UPDATE api_targets SET idempotency_key = ?2, idempotency_request = ?3 WHERE id = ?1",
+                    params![id, key, request],
+                )?;
+            }
+            Ok((read_detail(tx, &id)?.ok_or(StoreError::NotFound)?, None))
         })
         .await
     }

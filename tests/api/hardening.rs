@@ -373,3 +373,57 @@ async fn long_uris_and_huge_headers_get_the_envelope() {
     assert_eq!(status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
     assert_eq!(envelope(&body).0, "headers_too_large");
 }
+
+/// Issue 10.2, the hub's side: an upload with an `Idempotency-Key` that an earlier
+/// upload used returns that target and writes nothing.
+#[tokio::test]
+async fn uploads_honour_idempotency_keys() {
+    let app = spawn_app().await;
+    let url = "/api/apihub/v1/inventory/api-targets/create-from-definition?format=openapi3&mode=imported&origin=t";
+    let upload = |key: &str, rid: &str, spec: String| {
+        app.request(reqwest::Method::POST, url)
+            .header("Idempotency-Key", key)
+            .header("X-Request-Id", rid)
+            .body(spec)
+    };
+    let resp = upload("k-1", "first", openapi("One", "a", 1))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers().get("idempotent-replayed").is_none());
+    let first: serde_json::Value = resp.json().await.expect("json");
+    let resp = upload("k-1", "second", openapi("One changed", "a", 3))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["idempotent-replayed"], "true");
+    assert_eq!(resp.headers()["idempotent-replayed-request"], "first");
+    let again: serde_json::Value = resp.json().await.expect("json");
+    assert_eq!(
+        again, first,
+        "the replay answers with the original target, unchanged"
+    );
+    let other = upload("k-2", "third", openapi("Two", "b", 1))
+        .send()
+        .await
+        .expect("send");
+    assert!(other.headers().get("idempotent-replayed").is_none());
+    let (_, page) = app.get("/api/apihub/v1/inventory/api-targets").await;
+    assert_eq!(page["totalCount"], 2);
+    for bad in ["", "with space", &"x".repeat(256)] {
+        let (status, body) = app.send(upload(bad, "r", openapi("X", "x", 1))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}: {body}");
+        assert_eq!(envelope(&body).1.as_deref(), Some("Idempotency-Key"));
+    }
+    // Deleting the target frees its key.
+    let id = first["id"].as_str().expect("id");
+    app.delete(&format!("/api/apihub/v1/inventory/api-targets/{id}"))
+        .await;
+    let resp = upload("k-1", "fourth", openapi("One again", "a", 1))
+        .send()
+        .await
+        .expect("send");
+    assert!(resp.headers().get("idempotent-replayed").is_none());
+}

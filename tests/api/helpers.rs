@@ -148,7 +148,16 @@ impl TestApp {
 
     /// Waits (up to 30 s of real time) until `check` holds for the importer's runs.
     pub async fn wait_for_runs(&self, importer: &str, check: impl Fn(&Value) -> bool) -> Value {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        self.wait_for_runs_within(30, importer, check).await
+    }
+
+    pub async fn wait_for_runs_within(
+        &self,
+        secs: u64,
+        importer: &str,
+        check: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
         loop {
             let (_, page) = self
                 .get(&format!("{IMPORTERS}/{importer}/runs?limit=100"))

@@ -3,6 +3,7 @@
 mod aws;
 mod docs;
 mod export;
+mod fault_proxy;
 mod hardening;
 mod helpers;
 mod importers;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, openapi, spawn_with, write_spec};
 use crate::inventory::INVENTORY;
 use crate::proxy::{self, Refusal};
-use crate::sync::{directory_importer, run};
+use crate::sync::{directory_importer, run, run_within};
 
 async fn hub_targets(hub: &TestApp) -> Vec<Value> {
     let (_, page) = hub
@@ -38,6 +38,7 @@ async fn a_worker_syncs_into_a_hub_without_duplicates_and_survives_throttling() 
             token: Some("hub-token-0123456789ab".to_owned().into()),
             timeout_secs: 10,
             max_attempts: 5,
+            retry_min_delay_ms: 200,
         });
     })
     .await;
@@ -46,7 +47,7 @@ async fn a_worker_syncs_into_a_hub_without_duplicates_and_survives_throttling() 
     write_spec(&worker, "c.graphql", "type Query { c: Int }");
     let id = directory_importer(&worker, "to the hub", true).await;
 
-    let first = run(&worker, &id).await;
+    let first = run_within(&worker, &id, 120).await;
     assert_eq!(first["status"], "Completed", "{first}");
     assert_eq!(first["counts"]["created"], 3);
     let calls = proxy.hits();
@@ -71,7 +72,7 @@ async fn a_worker_syncs_into_a_hub_without_duplicates_and_survives_throttling() 
 
     // A re-sync sends nothing and duplicates nothing.
     let sent = proxy.hits().len();
-    let second = run(&worker, &id).await;
+    let second = run_within(&worker, &id, 120).await;
     assert_eq!(
         (
             second["status"].clone(),
@@ -143,6 +144,7 @@ async fn a_hub_that_rejects_the_token_fails_the_run_clearly() {
             token: Some("wrong-token-0123456789".to_owned().into()),
             timeout_secs: 10,
             max_attempts: 3,
+            retry_min_delay_ms: 200,
         });
     })
     .await;
@@ -162,5 +164,105 @@ async fn a_hub_that_rejects_the_token_fails_the_run_clearly() {
     assert!(
         !reason.contains("wrong-token"),
         "the token must not appear: {reason}"
+    );
+}
+
+/// Issue 10.2: creates retried after a lost answer never duplicate. Through a proxy
+/// that drops one request in five after the hub handled it and throttles others,
+/// 200 specs make exactly 200 hub targets, and again after the worker loses its
+/// local map of what it created (as a crash between the hub's answer and the
+/// worker's own write would).
+#[tokio::test]
+async fn lost_answers_and_lost_maps_never_duplicate_hub_targets() {
+    use crate::fault_proxy::{self, Fault};
+    let token = "hub-token-0123456789ab";
+    let hub = spawn_with(|s| s.server.auth_tokens = vec![token.to_owned().into()]).await;
+    let proxy = fault_proxy::start(&hub.base, |n| match n % 10 {
+        3 => Fault::TooMany,
+        5 => Fault::DropAfterForward,
+        7 => Fault::Unavailable,
+        9 => Fault::DropAfterForward,
+        _ => Fault::Forward,
+    })
+    .await;
+    let worker = spawn_with(|s| {
+        s.sink.kind = SinkKind::Remote;
+        s.sink.remote = Some(RemoteSinkSettings {
+            url: proxy.url.clone(),
+            token: Some(token.to_owned().into()),
+            timeout_secs: 10,
+            max_attempts: 8,
+            retry_min_delay_ms: 10,
+        });
+    })
+    .await;
+    let n = 200;
+    for i in 0..n {
+        write_spec(
+            &worker,
+            &format!("api{i:03}.json"),
+            &openapi(&format!("API {i:03}"), &format!("r{i}"), 1),
+        );
+    }
+    let id = directory_importer(&worker, "faulty hub", true).await;
+    let hub_count = |hub: &TestApp| {
+        let c = rusqlite::Connection::open(hub.dir.path().join("data/apihub.db")).expect("db");
+        let (all, names): (i64, i64) = c
+            .query_row(
+                "SELECT COUNT(*), COUNT(DISTINCT name) FROM api_targets",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("count");
+        (all, names)
+    };
+
+    let first = run_within(&worker, &id, 120).await;
+    assert_eq!(first["status"], "Completed", "{}", first["failReason"]);
+    assert_eq!(first["counts"]["created"], n, "{}", first["counts"]);
+    assert_eq!(
+        hub_count(&hub),
+        (n as i64, n as i64),
+        "one hub target per spec"
+    );
+    let dropped = proxy
+        .tally
+        .dropped_after_forward
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert!(dropped >= 40, "only {dropped} answers were lost");
+    assert!(
+        proxy
+            .tally
+            .refused
+            .load(std::sync::atomic::Ordering::SeqCst)
+            >= 40
+    );
+
+    // The worker forgets which hub target each API became.
+    let db = rusqlite::Connection::open(worker.dir.path().join("data/apihub.db")).expect("db");
+    db.execute("DELETE FROM remote_targets", [])
+        .expect("forget");
+    let second = run_within(&worker, &id, 120).await;
+    assert_eq!(second["status"], "Completed", "{}", second["failReason"]);
+    assert_eq!(second["counts"]["created"], 0, "{}", second["counts"]);
+    assert_eq!(second["counts"]["updated"], n, "{}", second["counts"]);
+    assert_eq!(
+        hub_count(&hub),
+        (n as i64, n as i64),
+        "still one hub target per spec"
+    );
+    // And the map is whole again: a third run sends nothing.
+    let before = proxy
+        .tally
+        .requests
+        .load(std::sync::atomic::Ordering::SeqCst);
+    let third = run(&worker, &id).await;
+    assert_eq!(third["counts"]["unchanged"], n, "{}", third["counts"]);
+    assert_eq!(
+        proxy
+            .tally
+            .requests
+            .load(std::sync::atomic::Ordering::SeqCst),
+        before
     );
 }

@@ -21,6 +21,11 @@ pub async fn directory_importer(app: &TestApp, name: &str, exclude_empty: bool) 
 
 /// Triggers a run and waits until it has finished; returns the run.
 pub async fn run(app: &TestApp, id: &str) -> Value {
+    run_within(app, id, 30).await
+}
+
+/// [`run`] with a longer wait, for big or deliberately slowed runs.
+pub async fn run_within(app: &TestApp, id: &str, secs: u64) -> Value {
     let (_, before) = app.get(&format!("{IMPORTERS}/{id}/runs?limit=1")).await;
     let previous = before["runs"][0]["runId"].clone();
     let (status, body) = app
@@ -28,7 +33,7 @@ pub async fn run(app: &TestApp, id: &str) -> Value {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let page = app
-        .wait_for_runs(id, |p| {
+        .wait_for_runs_within(secs, id, |p| {
             p["runs"][0]["runId"] != previous
                 && !p["runs"][0].is_null()
                 && p["runs"][0]["status"] != "Running"

@@ -6,6 +6,8 @@ mod links;
 mod targets;
 mod upload;
 
+pub use upload::{REPLAYED, REPLAYED_REQUEST};
+
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

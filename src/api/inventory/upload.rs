@@ -8,6 +8,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -212,7 +213,7 @@ async fn definition(
 
 /// Upload an API definition and create a new API target from it.
 #[utoipa::path(post, path = "/api-targets/create-from-definition", tag = "API Targets",
-    params(UploadQuery),
+    params(UploadQuery, ("Idempotency-Key" = Option<String>, Header, description = "Makes the create safe to retry: a create with a key that an earlier create used returns that target (with `Idempotent-Replayed: true`, and `Idempotent-Replayed-Request` naming the `X-Request-Id` of that create) and writes nothing. 1-255 visible ASCII characters.")),
     request_body(description = "The definition file: the raw body, or the multipart/form-data field `body`.",
         content((Vec<u8> = "application/octet-stream"), (Vec<u8> = "multipart/form-data"))),
     responses((status = 200, description = "The new target", body = TargetView),
@@ -222,7 +223,13 @@ pub async fn create_from_definition(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<UploadQuery>,
     req: Request,
-) -> Result<Json<TargetView>, ApiError> {
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(req.headers())?;
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let (checked, def) = definition(&state, &q, req).await?;
     let n = &def.normalized;
     // Name: the `name` parameter, else the definition's title, else the file's name.
@@ -241,19 +248,50 @@ pub async fn create_from_definition(
             .clone()
             .unwrap_or_else(|| "No description provided".into()),
     );
-    let detail = state
+    let (detail, replayed) = state
         .store
-        .create_target(
+        .create_target_once(
             NewTarget {
                 name,
                 description,
                 definition: def,
             },
+            key.map(|k| (k, request_id)),
             state.clock.now_ms(),
         )
         .await?;
+    if let Some(original) = replayed {
+        tracing::info!(target_id = %detail.target.id, "Upload replayed for its Idempotency-Key; nothing written.");
+        let mut resp = Json(detail.target).into_response();
+        let headers = resp.headers_mut();
+        headers.insert(REPLAYED, axum::http::HeaderValue::from_static("true"));
+        if let Ok(v) = axum::http::HeaderValue::from_str(&original) {
+            headers.insert(REPLAYED_REQUEST, v);
+        }
+        return Ok(resp);
+    }
     tracing::info!(target_id = %detail.target.id, operations = detail.target.operations_count, "Definition uploaded.");
-    Ok(Json(detail.target))
+    Ok(Json(detail.target).into_response())
+}
+
+/// Answer header of a create that an earlier one with the same key already did.
+pub const REPLAYED: &str = "idempotent-replayed";
+/// ... and the `X-Request-Id` that earlier create carried, so a client that sends
+/// its own request id can tell its lost create from someone else's.
+pub const REPLAYED_REQUEST: &str = "idempotent-replayed-request";
+
+/// The `Idempotency-Key` header (IETF draft-ietf-httpapi-idempotency-key-header):
+/// 1-255 visible ASCII characters.
+fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let bad = || ApiError::invalid("Idempotency-Key", "must be 1-255 visible ASCII characters");
+    let key = v.to_str().map_err(|_| bad())?.trim();
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(bad());
+    }
+    Ok(Some(key.to_owned()))
 }
 
 /// Replace a definition of a target with a new file (same query parameters as the
