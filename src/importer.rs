@@ -49,6 +49,7 @@ pub struct UpdateFrequency {
     pub unit: FrequencyUnit,
     /// A positive integer (at most 10000).
     #[serde(default = "default_value")]
+    #[schema(minimum = 1, maximum = 10000)]
     pub value: u32,
 }
 
@@ -98,15 +99,16 @@ impl ImporterSpec {
         parameters: Option<Value>,
         exclude_empty_specs: Option<bool>,
     ) -> Result<ImporterSpec, Invalid> {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(Invalid::new("name", "must not be empty"));
-        }
+        // The length is of the name as sent, as the API document states it.
         if name.chars().count() > MAX_NAME_CHARS {
             return Err(Invalid::new(
                 "name",
                 format!("must be at most {MAX_NAME_CHARS} characters"),
             ));
+        }
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Invalid::new("name", "must not be empty"));
         }
         crate::text::check_name(name).map_err(|e| Invalid::new("name", e))?;
         let name = crate::text::normalized(name);

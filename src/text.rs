@@ -47,6 +47,46 @@ fn refused(c: char) -> Option<&'static str> {
     }
 }
 
+/// A regular expression (JSON Schema `pattern`, Python/ECMAScript syntax) that
+/// matches exactly the names [`check_name`] accepts and that are not blank: built
+/// from the same rule by walking every code point once.
+pub fn name_pattern() -> String {
+    // The refused set as sorted, merged ranges: the same sets `refused` asks.
+    let mut ranges: Vec<(u32, u32)> = vec![(0x00, 0x1F), (0x7F, 0x9F), (0x2028, 0x2029)];
+    ranges.extend(
+        CodePointSetData::new::<BidiControl>()
+            .iter_ranges()
+            .chain(CodePointSetData::new::<DefaultIgnorableCodePoint>().iter_ranges())
+            .map(|r| (*r.start(), *r.end())),
+    );
+    ranges.sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::new();
+    for (a, b) in ranges {
+        match merged.last_mut() {
+            Some((_, end)) if a <= *end + 1 => *end = (*end).max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    let ranges = merged;
+    // `\uXXXX` is read alike by ECMAScript and Python; characters beyond the BMP
+    // are written as themselves (Python, and ECMAScript with the `u` flag).
+    let esc = |cp: u32| match char::from_u32(cp) {
+        Some(c) if cp > 0xFFFF => c.to_string(),
+        _ => format!("\\u{cp:04x}"),
+    };
+    let class: String = ranges
+        .iter()
+        .map(|(a, b)| {
+            if a == b {
+                esc(*a)
+            } else {
+                format!("{}-{}", esc(*a), esc(*b))
+            }
+        })
+        .collect();
+    format!("^[^{class}]*[^\\s{class}][^{class}]*$")
+}
+
 /// Checks a name a user typed; the error names the first refused character.
 pub fn check_name(name: &str) -> Result<(), String> {
     match name.chars().find_map(|c| refused(c).map(|why| (c, why))) {
@@ -97,6 +137,37 @@ mod tests {
         }
         for ok in ["Payments API (prod)", "Ünïcødé", "日本語のAPI", "emoji 🚀"] {
             assert_eq!(check_name(ok), Ok(()), "{ok}");
+        }
+    }
+
+    /// The documented pattern accepts exactly what `check_name` accepts.
+    #[test]
+    fn the_name_pattern_agrees_with_the_check() {
+        let re = regex::Regex::new(&name_pattern()).expect("a valid regular expression");
+        let samples = [
+            "Payments API",
+            " padded ",
+            "Ünïcødé",
+            "日本語",
+            "🚀 rocket",
+            "a",
+            "x".repeat(300).as_str().to_owned().leak(),
+            "",
+            "   ",
+            "\u{a0}",
+            "ad\u{200B}min",
+            "gpj\u{202E}.exe",
+            "a\u{0}b",
+            "tab\there",
+            "z\u{E0041}",
+            "soft\u{AD}",
+            "line\u{2028}",
+            "ok\u{FE0F}",
+            "\u{1D173}x",
+        ];
+        for name in samples {
+            let check = check_name(name).is_ok() && !name.trim().is_empty();
+            assert_eq!(re.is_match(name), check, "{name:?}");
         }
     }
 

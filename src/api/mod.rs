@@ -107,7 +107,7 @@ pub struct RouterSettings {
 }
 
 /// The complete router with its middleware, and the OpenAPI document it serves.
-pub fn router(state: AppState, settings: RouterSettings) -> (Router, utoipa::openapi::OpenApi) {
+pub fn router(state: AppState, settings: RouterSettings) -> (Router, serde_json::Value) {
     // Definitions may be far larger than JSON bodies; multipart framing adds a little.
     let upload_limit = state.limits.max_input_bytes.saturating_add(1024 * 1024);
     let protected = OpenApiRouter::new()
@@ -132,10 +132,11 @@ pub fn router(state: AppState, settings: RouterSettings) -> (Router, utoipa::ope
         .merge(public)
         .with_state(state)
         .split_for_parts();
+    let document = docs::finish(&openapi);
 
     let x_request_id = HeaderName::from_static("x-request-id");
     let router = api
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi.clone()))
+        .merge(SwaggerUi::new("/docs").external_url_unchecked("/openapi.json", document.clone()))
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(CatchPanicLayer::custom(|_| {
@@ -156,5 +157,5 @@ pub fn router(state: AppState, settings: RouterSettings) -> (Router, utoipa::ope
         ]))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid));
-    (router, openapi)
+    (router, document)
 }

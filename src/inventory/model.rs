@@ -136,9 +136,13 @@ pub struct TargetPage {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LinkRequest {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub api_target_id: String,
-    /// The URL the DAST scan target scans (http or https).
+    /// The URL the DAST scan target scans (http or https, with a host).
+    #[schema(max_length = 2048, pattern = r"^https?://[^/\s]\S*$")]
     pub base_url: String,
+    /// 1-255 characters.
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
     pub remote_target_id: String,
     #[serde(default)]
     pub remote_target_display_name: Option<String>,

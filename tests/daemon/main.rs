@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 mod readme;
+mod schemathesis;
 mod sync;
 
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_apihub-importer");
@@ -34,9 +35,14 @@ impl Daemon {
         Self::start_with(dir, "")
     }
 
+    fn start_with(dir: &Path, extra: &str) -> Daemon {
+        Self::start_env(dir, extra, &[])
+    }
+
+    /// Starts the daemon with `extra` config and these environment variables.
     // The child is owned by `Daemon`, whose `Drop` kills and waits for it.
     #[allow(clippy::zombie_processes)]
-    fn start_with(dir: &Path, extra: &str) -> Daemon {
+    fn start_env(dir: &Path, extra: &str, env: &[(&str, &str)]) -> Daemon {
         let config = write_config(dir, extra);
         let log = dir.join(format!(
             "daemon-{}.log",
@@ -50,6 +56,7 @@ impl Daemon {
             .args(["serve", "--config"])
             .arg(&config)
             .env("RUST_LOG", "debug")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).expect("log file"))
             .spawn()

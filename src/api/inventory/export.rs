@@ -31,20 +31,37 @@ pub struct ExportRequest {
     format: ExportFormat,
 }
 
-/// The optional filters; see the README for the comparison syntax.
+/// The optional filters; see the README for the comparison syntax. The date
+/// patterns document a subset (days 01-28 of 1900-2099, so every match is a real
+/// date); the other valid dates and RFC 3339 times are accepted too.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {
-    /// Comma-separated formats, e.g. `Openapi3,Graphql`.
+    /// Comma-separated formats, e.g. `Openapi3,Graphql` (any letter case).
+    #[param(
+        pattern = r"^(?i:openapi3|openapi2|genericapi|graphql|grpc|raml|wsdl|wadl)(,(?i:openapi3|openapi2|genericapi|graphql|grpc|raml|wsdl|wadl))*$"
+    )]
     definition_format: Option<String>,
-    /// Last scan date: `2025-11-15`, `>=2025-11-01`, `2025-11-01..2025-11-30`.
+    /// Last scan date: `2025-11-15` (that whole UTC day), `>=2025-11-01`,
+    /// `2025-11-01..2025-11-30` (both days included; a reversed range matches
+    /// nothing). An RFC 3339 time is accepted too.
+    #[param(
+        pattern = r"^((=|>=|<=|>|<)?(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])\.\.(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))$"
+    )]
     scan_date: Option<String>,
-    /// `10`, `>5`, `<=100`, `1..20`.
+    /// `10`, `>5`, `<=100`, `1..20` (inclusive; a reversed range matches nothing).
+    #[param(pattern = r"^((=|>=|<=|>|<)?-?[0-9]{1,15}|-?[0-9]{1,15}\.\.-?[0-9]{1,15})$")]
     operations_count: Option<String>,
     /// Like `scanDate`, on the creation time.
+    #[param(
+        pattern = r"^((=|>=|<=|>|<)?(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])\.\.(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))$"
+    )]
     created_at: Option<String>,
     /// Like `scanDate`, on the last modification time.
+    #[param(
+        pattern = r"^((=|>=|<=|>|<)?(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])\.\.(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))$"
+    )]
     modified_at: Option<String>,
 }
 
@@ -96,10 +113,16 @@ impl RowSink for ChannelSink {
     }
 }
 
+/// A JSON export: an array of objects shaped as the list shows them.
+#[derive(ToSchema)]
+#[schema(value_type = Vec<Object>)]
+#[allow(dead_code)] // documentation only
+struct ExportJson(Vec<serde_json::Value>);
+
 /// Export targets or operations as a file download.
 #[utoipa::path(post, path = "/export", tag = "Export", request_body = ExportRequest, params(ExportParams),
     responses((status = 200, description = "The file (Content-Disposition: attachment)",
-        content((String = "text/csv"), (String = "application/json"), (String = "application/xml"))),
+        content((String = "text/csv"), (ExportJson = "application/json"), (String = "application/xml"))),
               (status = 400, description = "Bad exportType, format or filter", body = ErrorEnvelope)))]
 pub async fn export(
     State(state): State<AppState>,

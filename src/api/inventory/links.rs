@@ -18,7 +18,7 @@ fn check(req: &LinkRequest) -> Result<(), ApiError> {
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
     if !after_scheme.is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
-        || url.len() > 2048
+        || url.chars().count() > 2048
     {
         return Err(ApiError::invalid(
             "baseUrl",
@@ -28,7 +28,7 @@ fn check(req: &LinkRequest) -> Result<(), ApiError> {
     if req.api_target_id.trim().is_empty() {
         return Err(ApiError::invalid("apiTargetId", "must not be empty"));
     }
-    if req.remote_target_id.trim().is_empty() || req.remote_target_id.len() > 255 {
+    if req.remote_target_id.trim().is_empty() || req.remote_target_id.chars().count() > 255 {
         return Err(ApiError::invalid(
             "remoteTargetId",
             "must be 1-255 characters",

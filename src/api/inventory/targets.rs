@@ -20,14 +20,21 @@ use crate::store::{ListQuery, StoreError, TargetPatch};
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Page size, 1-500 (default 20).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
     /// `0` (or absent) for the first page, then `nextPage` / `previousPage`.
+    /// Cursors are opaque; one made for another `sort` is refused.
     cursor: Option<String>,
-    /// Case-insensitive substring of the name.
+    /// Case-insensitive substring of the name (at most 255 characters, no
+    /// control characters).
+    #[param(max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     search: Option<String>,
     /// `name`, `createdAt`, `modifiedAt`, `lastScanned`, `lastScanStatus`,
     /// `definitionFormat` or `operationsCount`; prefix `-` for descending
     /// (default `createdAt`).
+    #[param(
+        pattern = r"^(-?(name|createdAt|modifiedAt|lastScanned|lastScanStatus|definitionFormat|operationsCount))?$"
+    )]
     sort: Option<String>,
     /// Only hidden (`true`) or only visible (`false`) targets; default both.
     is_hidden: Option<bool>,
@@ -104,23 +111,43 @@ pub async fn get_target(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TargetPatchRequest {
-    /// 1-255 characters.
+    /// 1-255 characters; no control, bidirectional or invisible characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 255)]
     name: Option<String>,
     /// Up to 4096 characters; `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 4096)]
     description: Option<Option<String>>,
     #[serde(default)]
     is_hidden: Option<bool>,
+    /// http(s) URLs of at most 2048 characters.
     #[serde(default)]
+    #[schema(inline, value_type = Option<Vec<HttpUrl>>)]
     alternative_urls: Option<Vec<String>>,
     /// Replaces the user annotations (keys starting with `apihub.` are reserved).
     #[serde(default)]
+    #[schema(value_type = Option<Vec<AnnotationInput>>)]
     annotations: Option<Vec<Annotation>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     api_credential_id: Option<Option<String>>,
+}
+
+/// An http(s) URL, as accepted in `alternativeUrls`.
+#[derive(ToSchema)]
+#[schema(value_type = String, max_length = 2048, pattern = r"^https?://\S+$")]
+#[allow(dead_code)] // documentation only
+struct HttpUrl(String);
+
+/// A user annotation as sent in a PATCH (the daemon's `apihub.` keys are refused).
+#[derive(ToSchema)]
+#[allow(dead_code)] // documentation only; requests are read as `Annotation`
+struct AnnotationInput {
+    #[schema(min_length = 1, max_length = 255, pattern = r"^(?!apihub\.)\S")]
+    key: String,
+    #[schema(max_length = 4096)]
+    value: String,
 }
 
 /// Tells "absent" (outer `None`) from "null" (`Some(None)`).
@@ -153,7 +180,8 @@ fn to_patch(r: TargetPatchRequest) -> Result<TargetPatch, ApiError> {
     }
     if let Some(urls) = &r.alternative_urls {
         for (i, u) in urls.iter().enumerate() {
-            if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() > 2048 {
+            if !(u.starts_with("http://") || u.starts_with("https://")) || u.chars().count() > 2048
+            {
                 return Err(ApiError::invalid(
                     format!("alternativeUrls[{i}]"),
                     "must be an http(s) URL of at most 2048 characters",
@@ -163,7 +191,10 @@ fn to_patch(r: TargetPatchRequest) -> Result<TargetPatch, ApiError> {
     }
     if let Some(list) = &r.annotations {
         for (i, a) in list.iter().enumerate() {
-            if a.key.trim().is_empty() || a.key.len() > 255 || a.value.len() > 4096 {
+            if a.key.trim().is_empty()
+                || a.key.chars().count() > 255
+                || a.value.chars().count() > 4096
+            {
                 return Err(ApiError::invalid(
                     format!("annotations[{i}]"),
                     "key must be 1-255 characters, value at most 4096",
@@ -256,7 +287,8 @@ pub async fn exclude_operation(
 /// Download a definition's file as it was uploaded or imported.
 #[utoipa::path(get, path = "/api-targets/{apiTargetId}/definitions/{definitionId}/content", tag = "API Targets",
     params(("apiTargetId" = String, Path, description = "Target id"), ("definitionId" = String, Path, description = "Definition id")),
-    responses((status = 200, description = "The original bytes", content_type = "application/octet-stream"),
+    responses((status = 200, description = "The original file: XML formats as `application/xml`, JSON documents as `application/json`, anything else (YAML, RAML, GraphQL, protobuf) as `text/plain`",
+        content((String = "application/xml"), (Object = "application/json"), (String = "text/plain"))),
               (status = 404, description = "Unknown target or definition", body = ErrorEnvelope)))]
 pub async fn definition_content(
     State(state): State<AppState>,

@@ -22,14 +22,33 @@ use crate::store::{NewDefinition, NewTarget, StoreError};
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UploadQuery {
-    /// openapi3, openapi2, graphql, grpc, raml, genericapi, wsdl or wadl. The content
-    /// must be of this format.
+    /// openapi3, openapi2, graphql, grpc, raml, genericapi, wsdl or wadl (any letter
+    /// case). The content must be of this format.
+    #[param(
+        required = true,
+        pattern = r"^(?i:openapi3|openapi2|graphql|grpc|raml|genericapi|wsdl|wadl)$",
+        example = "openapi3"
+    )]
     format: Option<String>,
-    /// provided (manual upload), discovered or imported.
+    /// provided (manual upload), discovered or imported (any letter case).
+    #[param(
+        required = true,
+        pattern = r"^(?i:provided|discovered|imported)$",
+        example = "provided"
+    )]
     mode: Option<String>,
-    /// A label for the source, e.g. `manual-upload`.
+    /// A label for the source, e.g. `manual-upload` (1-255 characters).
+    #[param(
+        required = true,
+        min_length = 1,
+        max_length = 255,
+        pattern = r"\S",
+        example = "manual-upload"
+    )]
     origin: Option<String>,
-    /// Name of the new target (default: the definition's title).
+    /// Name of the new target (default: the definition's title); 1-255 characters,
+    /// no control, bidirectional or invisible characters.
+    #[param(min_length = 1, max_length = 255)]
     name: Option<String>,
 }
 
