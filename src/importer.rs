@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::wire::wire_enum;
+use apihub_connectors::wire_enum;
 
 wire_enum! {
     /// Whether the scheduler runs the importer. `Pending` importers are configured

@@ -46,4 +46,3 @@ pub mod sync;
 pub mod sync_cmd;
 pub mod telemetry;
 pub mod text;
-mod wire;

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ConnectorError;
-use crate::format::DefinitionFormat;
+use crate::normalize::DefinitionFormat;
 
 /// What every call gets from the daemon. Connectors read their own typed parameters
 /// when they are built; the context carries what is shared by all of them.

@@ -9,7 +9,7 @@
 //!   the [`Fetched`] items it returns.
 //! - [`error`]: [`ConnectorError`], classified the way an operator needs it
 //!   (config, auth, transient, protocol) with a user-facing message apart from detail.
-//! - [`format`]: the inventory's `definitionFormat` values.
+//! - [`wire_enum!`]: enums as the seeds spell them on the wire (both crates use it).
 //! - [`normalize`]: bytes of any supported definition format in, a normalized
 //!   definition (format, operations, servers, canonical hash) out. Pure.
 //! - [`http`]: the shared HTTP client and retry policy (429/5xx, `Retry-After`).
@@ -22,16 +22,16 @@ pub mod aws;
 pub mod connector;
 pub mod directory;
 pub mod error;
-pub mod format;
 pub mod http;
 pub mod importer_type;
 pub mod normalize;
 pub mod params;
 pub mod registry;
+mod wire;
 
 pub use connector::{Connector, Context, Document, FetchOutcome, Fetched};
 pub use error::{ConnectorError, ErrorKind};
-pub use format::DefinitionFormat;
 pub use importer_type::ImporterType;
+pub use normalize::DefinitionFormat;
 pub use params::ParamError;
 pub use registry::{Environment, build, validate_parameters};

@@ -68,7 +68,7 @@ pub fn build(
         )?)),
         other => Err(ConnectorError::config(format!(
             "the {} connector is not available in this version of apihub-importer",
-            other.as_str()
+            other.request_str()
         ))),
     }
 }

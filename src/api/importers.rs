@@ -42,7 +42,6 @@ pub struct ImporterRequest {
     /// Source type: aws_api_gateway, azure, apigee, kong, anypoint_exchange,
     /// invicti_nad_agent, or the extension `directory`. Any letter case.
     #[serde(default, rename = "type")]
-    #[schema(schema_with = crate::api::docs::importer_type_request)]
     pub kind: Option<ImporterType>,
     /// active, inactive or pending. Default: active with a type, pending without.
     #[serde(default)]
@@ -88,7 +87,6 @@ pub struct ImporterView {
     pub importer_id: String,
     pub name: String,
     #[serde(rename = "type")]
-    #[schema(schema_with = crate::api::docs::importer_type_response)]
     pub kind: Option<ImporterType>,
     pub status: ImporterStatus,
     pub update_frequency: Option<UpdateFrequency>,

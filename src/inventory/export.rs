@@ -11,7 +11,7 @@
 use serde_json::Value;
 
 use crate::inventory::{OperationView, TargetView};
-use crate::wire::wire_enum;
+use apihub_connectors::wire_enum;
 
 wire_enum! {
     pub enum ExportFormat {

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::wire::wire_enum;
+use apihub_connectors::wire_enum;
 
 wire_enum! {
     /// How a definition got into the inventory.

@@ -48,7 +48,7 @@ pub fn new_target(item: SinkItem) -> NewTarget {
             normalized,
             source: Source {
                 mode,
-                origin: item.importer_type.as_str().into(),
+                origin: item.importer_type.request_str().into(),
             },
             source_name: Some(item.importer_name),
             url: None,

@@ -101,9 +101,9 @@ impl RemoteSink {
     ) -> Result<Sent, HttpError> {
         let url = format!("{}{INVENTORY}{path}", self.base);
         let mut query: Vec<(&str, String)> = vec![
-            ("format", item.definition.format.query_name().to_owned()),
+            ("format", item.definition.format.request_str().to_owned()),
             ("mode", "imported".to_owned()),
-            ("origin", item.importer_type.as_str().to_owned()),
+            ("origin", item.importer_type.request_str().to_owned()),
         ];
         if create {
             query.push(("name", item.name.clone()));

@@ -118,7 +118,7 @@ impl Store {
                 params![
                     id,
                     new.name,
-                    new.kind.map(|k| k.as_str()),
+                    new.kind.map(|k| k.request_str()),
                     new.status.as_str(),
                     new.update_frequency.map(|f| f.unit.as_str()),
                     new.update_frequency.map(|f| f.value),
@@ -163,7 +163,7 @@ impl Store {
                 params![
                     id,
                     new.name,
-                    new.kind.map(|k| k.as_str()),
+                    new.kind.map(|k| k.request_str()),
                     new.status.as_str(),
                     new.update_frequency.map(|f| f.unit.as_str()),
                     new.update_frequency.map(|f| f.value),

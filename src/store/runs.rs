@@ -7,7 +7,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{Cursor, Store, StoreError};
-use crate::wire::wire_enum;
+use apihub_connectors::wire_enum;
 
 wire_enum! {
     /// Why a run started.

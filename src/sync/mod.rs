@@ -130,7 +130,7 @@ pub async fn sync_once(
         Err(StoreError::Conflict(_)) => return Err(SyncError::AlreadyRunning),
         other => other?,
     };
-    let span = tracing::info_span!("importer.sync", importer = %importer.id, run = %run_id, r#type = %kind, trigger = %trigger);
+    let span = tracing::info_span!("importer.sync", importer = %importer.id, run = %run_id, r#type = kind.request_str(), trigger = %trigger);
     metrics::gauge!(m::RUNS_IN_FLIGHT).increment(1.0);
     let mut report = run(ctx, &importer, kind, &run_id, &control, progress)
         .instrument(span.clone())
@@ -200,7 +200,7 @@ pub async fn check_connection(
 }
 
 fn record_metrics(kind: ImporterType, r: &Report) {
-    let t = kind.as_str();
+    let t = kind.request_str();
     let status = if r.status() == RunStatus::Completed {
         "Completed"
     } else {

@@ -11,7 +11,7 @@ use super::stage_selected;
 use super::synth::{self, ApiShape};
 use crate::connector::{Context, Document, FetchOutcome, Fetched};
 use crate::error::{ConnectorError, ErrorKind};
-use crate::format::DefinitionFormat;
+use crate::normalize::DefinitionFormat;
 
 const PAGE: &str = "100";
 

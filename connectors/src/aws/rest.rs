@@ -9,7 +9,7 @@ use super::params::AwsParams;
 use super::stage_selected;
 use crate::connector::{Context, Document, FetchOutcome, Fetched};
 use crate::error::{ConnectorError, ErrorKind};
-use crate::format::DefinitionFormat;
+use crate::normalize::DefinitionFormat;
 
 const PAGE: i32 = 500;
 

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::{Extracted, Limits, NormalizeError, generic, graphql, grpc, openapi, raml, tree, xml};
-use crate::format::DefinitionFormat;
+use crate::normalize::DefinitionFormat;
 
 /// What the caller knows about the document besides its bytes.
 #[derive(Debug, Clone, Default)]
@@ -129,10 +129,10 @@ fn extract(text: &str, hints: &Hints, limits: &Limits) -> Result<Extracted, Norm
 fn check_declared(extracted: Extracted, hints: &Hints) -> Result<Extracted, NormalizeError> {
     match hints.declared {
         Some(declared) if declared != extracted.format => Err(NormalizeError::FormatMismatch {
-            declared: declared.query_name(),
+            declared: declared.request_str(),
             detected: format!(
                 "{} ({})",
-                extracted.format.query_name(),
+                extracted.format.request_str(),
                 extracted.spec_version
             ),
         }),

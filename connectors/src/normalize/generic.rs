@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::canonical::json_hash;
 use super::names::derived;
 use super::{Extracted, NormalizeError, Operation};
-use crate::format::DefinitionFormat;
+use crate::normalize::DefinitionFormat;
 
 /// Splits a URL (or a Postman `{{var}}/path` template) into origin and path.
 fn split_url(raw: &str) -> (Option<String>, String) {

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::canonical::{json_hash, tokens_hash};
 use super::{Extracted, NormalizeError, Operation};
-use crate::format::DefinitionFormat;
+use crate::normalize::DefinitionFormat;
 
 const KINDS: [(&str, &str); 3] = [
     ("query", "QUERY"),

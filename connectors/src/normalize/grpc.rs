@@ -4,7 +4,7 @@
 
 use super::canonical::tokens_hash;
 use super::{Extracted, NormalizeError, Operation};
-use crate::format::DefinitionFormat;
+use crate::normalize::DefinitionFormat;
 
 /// protox-parse recurses on nested messages; deeper input is refused before parsing.
 const MAX_BRACE_DEPTH: usize = 128;

@@ -78,6 +78,7 @@
 
 mod canonical;
 mod detect;
+mod format;
 mod generic;
 mod graphql;
 mod grpc;
@@ -89,9 +90,8 @@ mod xml;
 
 use serde::Serialize;
 
-use crate::format::DefinitionFormat;
-
 pub use detect::Hints;
+pub use format::DefinitionFormat;
 
 /// Safety bounds, all configurable (`normalize.*` in the daemon's config).
 #[derive(Debug, Clone, PartialEq, Eq)]

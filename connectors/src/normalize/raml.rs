@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::canonical::json_hash;
 use super::names::derived;
 use super::{Diagnostic, Extracted, Limits, NormalizeError, Operation, tree};
-use crate::format::DefinitionFormat;
+use crate::normalize::DefinitionFormat;
 
 const METHODS: [&str; 9] = [
     "get", "patch", "put", "post", "delete", "options", "head", "trace", "connect",

@@ -6,7 +6,7 @@ use roxmltree::{Document, Node, ParsingOptions};
 use super::canonical::xml_hash;
 use super::names::derived;
 use super::{Diagnostic, Extracted, Limits, NormalizeError, Operation};
-use crate::format::DefinitionFormat;
+use crate::normalize::DefinitionFormat;
 
 const WSDL11: &str = "http://schemas.xmlsoap.org/wsdl/";
 const WSDL20: &str = "http://www.w3.org/ns/wsdl";

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::canonical::json_hash;
 use super::names::derived;
 use super::{Diagnostic, Extracted, NormalizeError, Operation};
-use crate::format::DefinitionFormat;
+use crate::normalize::DefinitionFormat;
 
 pub(super) const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
