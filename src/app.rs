@@ -46,15 +46,17 @@ pub async fn sync_context(settings: &Settings, clock: Clock) -> anyhow::Result<S
         .unwrap_or_else(|| settings.data_dir().join("secret.key"));
     let cipher = Arc::new(Cipher::load(settings.secrets.key.as_ref(), &key_file)?);
     let sink: Arc<dyn Sink> = match (settings.sink.kind, &settings.sink.remote) {
-        (SinkKind::Remote, Some(remote)) => {
-            Arc::new(RemoteSink::new(remote, store.clone(), clock.clone()))
-        }
+        (SinkKind::Remote, Some(remote)) => Arc::new(
+            RemoteSink::new(remote, store.clone(), clock.clone())
+                .map_err(|e| anyhow::anyhow!("sink.remote: {}", e.message))?,
+        ),
         _ => Arc::new(EmbeddedSink::new(store.clone(), clock.clone())),
     };
     Ok(SyncContext {
         store,
         cipher,
         sink,
+        connectors: Arc::new(apihub_connectors::Registry),
         env: apihub_connectors::Environment {
             directory_roots: settings.importers.directory_roots.clone(),
             max_definition_bytes: settings.normalize.max_input_bytes as u64,

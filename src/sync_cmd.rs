@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::app::sync_context;
 use crate::clock::Clock;
-use crate::store::{RunStatus, RunTrigger};
+use crate::store::{ItemOutcome, RunStatus, RunTrigger};
 use crate::sync::{Progress, ProgressFn, RunControl, sync_once};
 
 pub async fn run(config: Option<PathBuf>, importer: &str) -> anyhow::Result<()> {
@@ -34,9 +34,16 @@ pub async fn run(config: Option<PathBuf>, importer: &str) -> anyhow::Result<()> 
         bar.set_message(format!("listing APIs of {}", row.name));
         bar
     });
+    // While the listing goes on the total is unknown: a spinner counts what was
+    // listed and done; once it ends, a bar with the real total.
     let progress: Option<ProgressFn> = bar.clone().map(|bar| {
+        let listed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         Arc::new(move |p: Progress| match p {
-            Progress::Listed { total } => {
+            Progress::Listed { so_far } => {
+                listed.store(so_far, std::sync::atomic::Ordering::Relaxed);
+                bar.set_message(format!("{so_far} APIs listed so far"));
+            }
+            Progress::ListingDone { total } => {
                 bar.set_length(total as u64);
                 if let Ok(style) =
                     ProgressStyle::with_template("{bar:40} {pos}/{len} APIs {elapsed}")
@@ -44,7 +51,13 @@ pub async fn run(config: Option<PathBuf>, importer: &str) -> anyhow::Result<()> 
                     bar.set_style(style);
                 }
             }
-            Progress::Item { done } => bar.set_position(done as u64),
+            Progress::Item { done } => {
+                bar.set_position(done as u64);
+                if bar.length().is_none() {
+                    let so_far = listed.load(std::sync::atomic::Ordering::Relaxed);
+                    bar.set_message(format!("{so_far} APIs listed so far, {done} done"));
+                }
+            }
         }) as ProgressFn
     });
     let report = sync_once(&ctx, &row.id, RunTrigger::Manual, control, progress).await?;
@@ -70,7 +83,7 @@ pub async fn run(config: Option<PathBuf>, importer: &str) -> anyhow::Result<()> 
     for note in report
         .notes
         .iter()
-        .filter(|n| n.outcome == "failed" || n.outcome == "skipped")
+        .filter(|n| matches!(n.outcome, ItemOutcome::Failed | ItemOutcome::Skipped))
     {
         println!(
             "  {} {}: {}",

@@ -1,9 +1,17 @@
 //! The connector contract (after the Airbyte protocol's `check` / `read` verbs and
-//! Backstage's full-snapshot entity providers): a connector lists every API visible
-//! to one importer and hands back raw definitions. It never writes anywhere; the sync
-//! engine normalizes, compares and stores what it returns.
+//! Backstage's full-snapshot entity providers), in two phases: a connector *lists*
+//! every API visible to one importer, pushing each as the source pages through
+//! them, with a stable key and, where the platform has one, a *source revision*;
+//! downloading a document is a separate step the sync engine takes only when the
+//! revision changed. A connector never writes anywhere; the sync engine normalizes,
+//! compares and stores what it gets.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ConnectorError;
@@ -43,30 +51,143 @@ pub trait Connector: Send + Sync {
     /// Verify credentials and reachability cheaply (one list call).
     async fn check(&self, cx: &Context) -> Result<(), ConnectorError>;
 
-    /// Every API visible to this importer: a full snapshot, one item per API.
-    /// Items that fail individually are reported in the item, not as an `Err`.
-    async fn fetch(&self, cx: &Context) -> Result<Vec<Fetched>, ConnectorError>;
+    /// Every API visible to this importer, pushed to `out` as found. `Ok(())` means
+    /// the listing is complete (only then may the sync engine mark APIs missing).
+    /// Items that fail individually are pushed as [`Item::Failed`], not returned.
+    async fn list(&self, cx: &Context, out: &Listing) -> Result<(), ConnectorError>;
 }
 
-/// One API as the source platform has it.
-#[derive(Debug, Clone)]
-pub struct Fetched {
+/// One API as the listing found it.
+pub struct Listed {
     /// Stable identity within the importer (e.g. `account:region:apiId:stage`).
     pub external_key: String,
     /// Display name for the inventory target; `None` lets the definition's title
     /// (else the external key) name it.
     pub name: Option<String>,
-    pub outcome: FetchOutcome,
+    /// A token the platform changes when the API's content changes (a deployment
+    /// id, a file's size and modification time, an ETag). `None`: unknown, so the
+    /// document is downloaded every run.
+    pub revision: Option<String>,
+    pub item: Item,
 }
 
-#[derive(Debug, Clone)]
-pub enum FetchOutcome {
-    /// The definition was retrieved.
-    Document(Document),
+pub enum Item {
+    /// The document can be downloaded with this.
+    Fetch(Fetch),
     /// Deliberately not exported (e.g. no deployed stage); reported, not an error.
     Skipped { reason: String },
-    /// This item could not be fetched; the rest of the run goes on.
+    /// This item could not be listed; the rest of the run goes on.
     Failed(ConnectorError),
+}
+
+/// Downloads one document. It owns what it needs (shared clients behind `Arc`), so
+/// the sync engine can run several while the listing goes on.
+pub type Fetch = Box<
+    dyn FnOnce() -> Pin<Box<dyn Future<Output = Result<Document, ConnectorError>> + Send>> + Send,
+>;
+
+/// Wraps an async block as a [`Fetch`].
+pub fn fetch<F>(f: F) -> Item
+where
+    F: Future<Output = Result<Document, ConnectorError>> + Send + 'static,
+{
+    Item::Fetch(Box::new(move || Box::pin(f)))
+}
+
+impl Listed {
+    pub fn new(external_key: impl Into<String>, item: Item) -> Listed {
+        Listed {
+            external_key: external_key.into(),
+            name: None,
+            revision: None,
+            item,
+        }
+    }
+
+    pub fn named(mut self, name: impl Into<String>) -> Listed {
+        self.name = Some(name.into());
+        self
+    }
+
+    pub fn revision(mut self, revision: impl Into<String>) -> Listed {
+        self.revision = Some(revision.into());
+        self
+    }
+}
+
+impl std::fmt::Debug for Listed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let item = match &self.item {
+            Item::Fetch(_) => "fetch".to_owned(),
+            Item::Skipped { reason } => format!("skipped: {reason}"),
+            Item::Failed(e) => format!("failed: {e}"),
+        };
+        f.debug_struct("Listed")
+            .field("external_key", &self.external_key)
+            .field("name", &self.name)
+            .field("revision", &self.revision)
+            .field("item", &item)
+            .finish()
+    }
+}
+
+/// Where a connector pushes what it lists: a bounded channel, so a listing never
+/// runs far ahead of the downloads and holds no documents itself.
+pub struct Listing {
+    tx: mpsc::Sender<Listed>,
+    pushed: AtomicUsize,
+}
+
+impl Listing {
+    /// A listing and the receiving end the sync engine reads from.
+    pub fn channel(capacity: usize) -> (Listing, mpsc::Receiver<Listed>) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        (
+            Listing {
+                tx,
+                pushed: AtomicUsize::new(0),
+            },
+            rx,
+        )
+    }
+
+    /// Hands one item on; fails (as a cancellation) when nobody reads any more.
+    pub async fn push(&self, item: Listed) -> Result<(), ConnectorError> {
+        self.tx
+            .send(item)
+            .await
+            .map_err(|_| ConnectorError::transient("run cancelled"))?;
+        self.pushed.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Items pushed so far.
+    pub fn pushed(&self) -> usize {
+        self.pushed.load(Ordering::Relaxed)
+    }
+}
+
+/// Lists a connector into memory (for tests and small tools; the sync engine
+/// streams instead).
+pub async fn list_all(
+    connector: &dyn Connector,
+    cx: &Context,
+) -> Result<Vec<Listed>, ConnectorError> {
+    let (listing, mut rx) = Listing::channel(64);
+    let collect = async {
+        let mut out = Vec::new();
+        while let Some(item) = rx.recv().await {
+            out.push(item);
+        }
+        out
+    };
+    let list = async {
+        let r = connector.list(cx, &listing).await;
+        drop(listing);
+        r
+    };
+    let (result, items) = tokio::join!(list, collect);
+    result.map(|()| items)
 }
 
 /// A raw definition and what the source told us about it.

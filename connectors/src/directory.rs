@@ -29,9 +29,15 @@ use async_trait::async_trait;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::connector::{Connector, Context, Document, FetchOutcome, Fetched};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::connector::{Connector, Context, Document, Item, Listed, Listing, fetch};
+use crate::descriptor::{Descriptor, Parameters, read_for_build};
 use crate::error::ConnectorError;
-use crate::params::{ParamError, Params};
+use crate::fields::FieldError;
+use crate::importer_type::ImporterType;
+use crate::registry::Environment;
 
 /// File extensions read as API definitions.
 pub const EXTENSIONS: &[&str] = &[
@@ -44,25 +50,41 @@ const MAX_FILES: usize = 50_000;
 /// How long listing the whole folder may take.
 const LISTING_DEADLINE: Duration = Duration::from_secs(120);
 
-pub struct DirectoryConnector {
-    root: PathBuf,
-    allowed: Vec<PathBuf>,
-    max_file_bytes: u64,
-    read_deadline: Duration,
-}
+pub static DESCRIPTOR: Descriptor =
+    Descriptor::new::<DirectoryParameters>(ImporterType::Directory, &[], &[], build);
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DirectoryParams {
+/// `parameters` of a `directory` importer (an extension beyond seed 000).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryParameters {
+    /// Folder whose definition files are imported, recursively. It must lie inside
+    /// one of `importers.directory_roots`; it may not exist yet (its runs fail
+    /// until it does).
+    #[schema(min_length = 1, max_length = 1024)]
     pub path: String,
 }
 
-pub fn parse_params(value: &Value) -> Result<DirectoryParams, ParamError> {
-    let p = Params::new(value)?;
-    p.reject_unknown(&["path"])?;
-    let path = p
-        .string(&["path"])?
-        .ok_or_else(|| ParamError::new("path", "is required: the folder to import"))?;
-    Ok(DirectoryParams { path })
+impl Parameters for DirectoryParameters {
+    fn check(&self, env: &Environment) -> Result<(), FieldError> {
+        resolve(&self.path, &env.directory_roots).map(|_| ())
+    }
+}
+
+fn build(parameters: &Value, env: &Environment) -> Result<Box<dyn Connector>, ConnectorError> {
+    let p: DirectoryParameters = read_for_build(parameters, env)?;
+    Ok(Box::new(DirectoryConnector {
+        path: p.path,
+        roots: env.directory_roots.clone(),
+        max_file_bytes: env.max_definition_bytes,
+        read_deadline: env.file_read_timeout,
+    }))
+}
+
+pub struct DirectoryConnector {
+    path: String,
+    roots: Vec<PathBuf>,
+    max_file_bytes: u64,
+    read_deadline: Duration,
 }
 
 /// `path` made absolute and with `.`/`..` resolved by text alone (no disk access).
@@ -101,15 +123,16 @@ fn canonical_roots(roots: &[PathBuf]) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The folder, resolved, if it is a directory inside an allowed root.
-pub fn resolve(path: &str, roots: &[PathBuf]) -> Result<PathBuf, ParamError> {
+/// The folder, resolved, if it is (or, not existing yet, would be) a directory
+/// inside an allowed root.
+pub fn resolve(path: &str, roots: &[PathBuf]) -> Result<PathBuf, FieldError> {
     let list = roots
         .iter()
         .map(|r| r.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
     let outside = || {
-        ParamError::new(
+        FieldError::param(
             "path",
             format!(
                 "`{path}` is not inside the allowed folders ({list}); see importers.directory_roots"
@@ -121,19 +144,28 @@ pub fn resolve(path: &str, roots: &[PathBuf]) -> Result<PathBuf, ParamError> {
     if !inside(&lexical(Path::new(path)), &root_forms(roots)) {
         return Err(outside());
     }
-    let real = std::fs::canonicalize(path).map_err(|e| {
-        ParamError::new(
-            "path",
-            format!("`{path}` cannot be read ({e}); it must be a folder under {list}"),
-        )
-    })?;
+    let real = match std::fs::canonicalize(path) {
+        Ok(real) => real,
+        // Inside the roots and not there yet (a checkout to come): accepted; its
+        // runs fail until it exists.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(lexical(Path::new(path))),
+        Err(e) => {
+            return Err(FieldError::param(
+                "path",
+                format!("`{path}` cannot be read ({e}); it must be a folder under {list}"),
+            ));
+        }
+    };
     // A symlink inside a root that leads out of it reads as "outside", like any
     // other path outside the roots.
     if !inside(&real, &canonical_roots(roots)) {
         return Err(outside());
     }
     if !real.is_dir() {
-        return Err(ParamError::new("path", format!("`{path}` is not a folder")));
+        return Err(FieldError::param(
+            "path",
+            format!("`{path}` is not a folder"),
+        ));
     }
     Ok(real)
 }
@@ -153,9 +185,25 @@ fn key_component(name: &OsStr) -> String {
 
 /// What a listed entry is, decided without following it into a pipe.
 enum Entry {
-    Definition(PathBuf),
+    /// A definition file and its revision (size and modification time).
+    Definition(PathBuf, Option<String>),
     /// A definition-named entry that is not a regular file.
     Special(PathBuf, &'static str),
+}
+
+/// Size and modification time to the nanosecond: any write changes one of them.
+fn file_revision(meta: &std::fs::Metadata) -> Option<String> {
+    let mtime = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(format!(
+        "{}:{}.{:09}",
+        meta.len(),
+        mtime.as_secs(),
+        mtime.subsec_nanos()
+    ))
 }
 
 fn special_kind(ft: &std::fs::FileType) -> Option<&'static str> {
@@ -225,18 +273,15 @@ fn list_files(
             }
             // A symlink is judged by what it points to; `metadata` is a stat, which
             // does not block on a pipe.
-            let target = if kind.is_symlink() {
-                match std::fs::metadata(&path) {
-                    Ok(m) => m.file_type(),
-                    Err(_) => kind,
-                }
-            } else {
-                kind
-            };
+            let meta = std::fs::metadata(&path).ok();
+            let target = meta.as_ref().map_or(kind, std::fs::Metadata::file_type);
             match special_kind(&target) {
                 Some(what) if !target.is_symlink() => out.push(Entry::Special(path, what)),
                 _ if target.is_dir() => {}
-                _ => out.push(Entry::Definition(path)),
+                _ => out.push(Entry::Definition(
+                    path,
+                    meta.as_ref().and_then(file_revision),
+                )),
             }
             if out.len() > MAX_FILES {
                 return Err(ConnectorError::config(format!(
@@ -251,7 +296,7 @@ fn list_files(
 
 fn entry_path(e: &Entry) -> &Path {
     match e {
-        Entry::Definition(p) | Entry::Special(p, _) => p,
+        Entry::Definition(p, _) | Entry::Special(p, _) => p,
     }
 }
 
@@ -316,20 +361,21 @@ fn read_file(path: &Path, allowed: &[PathBuf], max: u64) -> Result<Vec<u8>, Conn
 }
 
 impl DirectoryConnector {
-    pub fn new(
-        params: &Value,
-        roots: &[PathBuf],
-        max_file_bytes: u64,
-        read_deadline: Duration,
-    ) -> Result<Self, ConnectorError> {
-        let p = parse_params(params).map_err(|e| ConnectorError::config(e.to_string()))?;
-        let root = resolve(&p.path, roots).map_err(|e| ConnectorError::config(e.message))?;
-        Ok(DirectoryConnector {
-            root,
-            allowed: canonical_roots(roots),
-            max_file_bytes,
-            read_deadline,
-        })
+    /// The folder as it is now: it must exist, and still be inside the roots.
+    fn folder(&self) -> Result<PathBuf, ConnectorError> {
+        let lexical_root =
+            resolve(&self.path, &self.roots).map_err(|e| ConnectorError::config(e.message))?;
+        match std::fs::canonicalize(&lexical_root) {
+            Ok(real) if real.is_dir() => Ok(real),
+            Ok(_) => Err(ConnectorError::config(format!(
+                "`{}` is not a folder",
+                self.path
+            ))),
+            Err(e) => Err(ConnectorError::config(format!(
+                "the folder `{}` cannot be read ({e}); does it exist yet?",
+                self.path
+            ))),
+        }
     }
 }
 
@@ -343,7 +389,7 @@ fn is_definition(path: &Path) -> bool {
 impl Connector for DirectoryConnector {
     async fn check(&self, cx: &Context) -> Result<(), ConnectorError> {
         cx.ensure_active()?;
-        let root = self.root.clone();
+        let root = self.folder()?;
         blocking("listing the folder", self.read_deadline, move || {
             std::fs::read_dir(&root)
                 .map(|_| ())
@@ -352,46 +398,47 @@ impl Connector for DirectoryConnector {
         .await
     }
 
-    async fn fetch(&self, cx: &Context) -> Result<Vec<Fetched>, ConnectorError> {
-        let (root, cancel) = (self.root.clone(), cx.cancel.clone());
+    async fn list(&self, cx: &Context, out: &Listing) -> Result<(), ConnectorError> {
+        let root = self.folder()?;
+        let (walk_root, cancel) = (root.clone(), cx.cancel.clone());
         let entries = blocking("listing the folder", LISTING_DEADLINE, move || {
-            list_files(&root, &cancel)
+            list_files(&walk_root, &cancel)
         })
         .await?;
-        let mut out = Vec::with_capacity(entries.len());
+        let allowed = canonical_roots(&self.roots);
         for entry in entries {
             cx.ensure_active()?;
-            let (path, outcome) = match entry {
-                Entry::Special(path, what) => (
-                    path,
-                    FetchOutcome::Skipped {
+            let listed = match entry {
+                Entry::Special(path, what) => Listed::new(
+                    relative(&root, &path),
+                    Item::Skipped {
                         reason: format!("{what}, not a regular file; not read"),
                     },
                 ),
-                Entry::Definition(path) => {
-                    let (p, allowed, max) =
-                        (path.clone(), self.allowed.clone(), self.max_file_bytes);
-                    let read = blocking("reading the file", self.read_deadline, move || {
-                        read_file(&p, &allowed, max)
-                    });
-                    let outcome = match read.await {
-                        Ok(bytes) => FetchOutcome::Document(Document {
+                Entry::Definition(path, revision) => {
+                    let key = relative(&root, &path);
+                    let (allowed, max, deadline) =
+                        (allowed.clone(), self.max_file_bytes, self.read_deadline);
+                    let item = fetch(async move {
+                        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                        let bytes = blocking("reading the file", deadline, move || {
+                            read_file(&path, &allowed, max)
+                        })
+                        .await?;
+                        Ok(Document {
                             bytes,
-                            file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
+                            file_name,
                             ..Document::default()
-                        }),
-                        Err(e) => FetchOutcome::Failed(e),
-                    };
-                    (path, outcome)
+                        })
+                    });
+                    let mut l = Listed::new(key, item);
+                    l.revision = revision;
+                    l
                 }
             };
-            out.push(Fetched {
-                external_key: relative(&self.root, &path),
-                name: None,
-                outcome,
-            });
+            out.push(listed).await?;
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -401,6 +448,35 @@ mod tests {
     use serde_json::json;
 
     const DEADLINE: Duration = Duration::from_secs(10);
+
+    fn connector(specs: &Path, roots: &[PathBuf]) -> Box<dyn Connector> {
+        let env = Environment {
+            directory_roots: roots.to_vec(),
+            max_definition_bytes: 1 << 20,
+            file_read_timeout: DEADLINE,
+        };
+        build(&json!({"path": specs.display().to_string()}), &env).expect("connector")
+    }
+
+    /// Lists, then downloads every item: (key, outcome text, bytes).
+    async fn run(c: &dyn Connector) -> Vec<(String, String, Vec<u8>)> {
+        let items = crate::connector::list_all(c, &Context::new("i", "n"))
+            .await
+            .expect("list");
+        let mut out = Vec::new();
+        for l in items {
+            let (what, bytes) = match l.item {
+                Item::Fetch(f) => match f().await {
+                    Ok(d) => ("document".to_owned(), d.bytes),
+                    Err(e) => (format!("failed: {e}"), Vec::new()),
+                },
+                Item::Skipped { reason } => (format!("skipped: {reason}"), Vec::new()),
+                Item::Failed(e) => (format!("failed: {e}"), Vec::new()),
+            };
+            out.push((l.external_key, what, bytes));
+        }
+        out
+    }
 
     #[tokio::test]
     async fn lists_definitions_recursively_inside_the_roots_only() {
@@ -422,27 +498,32 @@ mod tests {
         .expect("symlink");
 
         let roots = vec![specs.clone()];
-        let c = DirectoryConnector::new(
-            &json!({"path": specs.display().to_string()}),
-            &roots,
-            1 << 20,
-            DEADLINE,
-        )
-        .expect("connector");
-        let items = c.fetch(&Context::new("i", "n")).await.expect("fetch");
-        let keys: Vec<&str> = items.iter().map(|i| i.external_key.as_str()).collect();
+        let items = run(connector(&specs, &roots).as_ref()).await;
+        let keys: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
         #[cfg(unix)]
         assert_eq!(keys, ["escape.json", "one.yaml", "team/a/two.graphql"]);
         #[cfg(unix)]
-        assert!(
-            matches!(&items[0].outcome, FetchOutcome::Failed(e) if e.message.contains("outside"))
-        );
-        assert!(
-            matches!(&items.last().expect("item").outcome, FetchOutcome::Document(d) if d.bytes.starts_with(b"type Query"))
-        );
+        assert!(items[0].1.contains("outside"), "{items:?}");
+        let last = items.last().expect("item");
+        assert!(last.1 == "document" && last.2.starts_with(b"type Query"));
 
-        assert!(parse_params(&json!({"path": "x", "recursive": true})).is_err());
-        assert!(parse_params(&json!({})).is_err());
+        let env = Environment {
+            directory_roots: roots.clone(),
+            ..Environment::default()
+        };
+        assert!(
+            (DESCRIPTOR.validate)(
+                &json!({"path": specs.display().to_string(), "recursive": true}),
+                &env
+            )
+            .is_err()
+        );
+        assert_eq!(
+            (DESCRIPTOR.validate)(&json!({}), &env)
+                .expect_err("path")
+                .field,
+            "parameters.path"
+        );
     }
 
     /// Issue 10.6: the answer for a path outside the roots does not say whether it
@@ -473,9 +554,9 @@ mod tests {
             let m = message(specs.join("out").display().to_string());
             assert!(m.contains("is not inside the allowed folders"), "{m}");
         }
-        // Inside the roots, a missing folder may say so.
-        let m = message(specs.join("missing").display().to_string());
-        assert!(m.contains("cannot be read"), "{m}");
+        // Inside the roots, a folder that does not exist yet is accepted; its runs
+        // fail until it does.
+        assert!(resolve(&specs.join("later").display().to_string(), &roots).is_ok());
         assert!(resolve(&specs.join("inner").display().to_string(), &roots).is_ok());
     }
 
@@ -495,28 +576,11 @@ mod tests {
         let _socket =
             std::os::unix::net::UnixListener::bind(specs.join("sock.yaml")).expect("bind");
         let roots = vec![specs.clone()];
-        let c = DirectoryConnector::new(
-            &json!({"path": specs.display().to_string()}),
-            &roots,
-            1 << 20,
-            DEADLINE,
-        )
-        .expect("connector");
-        let items = tokio::time::timeout(Duration::from_secs(5), c.fetch(&Context::new("i", "n")))
+        let c = connector(&specs, &roots);
+        let items = tokio::time::timeout(Duration::from_secs(5), run(c.as_ref()))
             .await
-            .expect("a pipe must not block the listing")
-            .expect("fetch");
-        let summary: Vec<(String, String)> = items
-            .iter()
-            .map(|i| {
-                let o = match &i.outcome {
-                    FetchOutcome::Skipped { reason } => format!("skipped: {reason}"),
-                    FetchOutcome::Document(_) => "document".into(),
-                    FetchOutcome::Failed(e) => format!("failed: {e}"),
-                };
-                (i.external_key.clone(), o)
-            })
-            .collect();
+            .expect("a pipe must not block the listing");
+        let summary: Vec<(String, String)> = items.into_iter().map(|(k, o, _)| (k, o)).collect();
         assert_eq!(summary.len(), 3, "{summary:?}");
         assert_eq!(summary[0], ("ok.graphql".into(), "document".into()));
         assert!(summary[1].1.contains("a named pipe"), "{summary:?}");
@@ -541,6 +605,42 @@ mod tests {
         assert!(err.message.contains("took longer than"), "{err}");
     }
 
+    /// Revisions change when a file is written, and only then.
+    #[tokio::test]
+    async fn revisions_follow_the_content() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let specs = root.path().join("specs");
+        std::fs::create_dir_all(&specs).expect("mkdir");
+        std::fs::write(specs.join("a.graphql"), "type Query { a: Int }").expect("write");
+        let c = connector(&specs, std::slice::from_ref(&specs));
+        let revs = || async {
+            crate::connector::list_all(c.as_ref(), &Context::new("i", "n"))
+                .await
+                .expect("list")
+                .into_iter()
+                .map(|l| l.revision)
+                .collect::<Vec<_>>()
+        };
+        let first = revs().await;
+        assert!(first[0].is_some());
+        assert_eq!(revs().await, first, "nothing changed");
+        std::fs::write(specs.join("a.graphql"), "type Query { b: Int }").expect("rewrite");
+        assert_ne!(revs().await, first, "a write changes the revision");
+    }
+
+    /// A folder that does not exist (yet) fails the listing with a clear reason.
+    #[tokio::test]
+    async fn a_missing_folder_fails_the_listing_clearly() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let specs = root.path().join("specs");
+        std::fs::create_dir_all(&specs).expect("mkdir");
+        let c = connector(&specs.join("later"), std::slice::from_ref(&specs));
+        let err = crate::connector::list_all(c.as_ref(), &Context::new("i", "n"))
+            .await
+            .expect_err("missing");
+        assert!(err.message.contains("does it exist yet"), "{err}");
+    }
+
     /// Issue 10.6: names that are not UTF-8 keep distinct, stable keys.
     #[cfg(target_os = "linux")]
     #[tokio::test]
@@ -559,18 +659,12 @@ mod tests {
                 .expect("write");
         }
         let roots = vec![specs.clone()];
-        let c = DirectoryConnector::new(
-            &json!({"path": specs.display().to_string()}),
-            &roots,
-            1 << 20,
-            DEADLINE,
-        )
-        .expect("connector");
-        let keys = |items: Vec<Fetched>| -> Vec<String> {
-            items.into_iter().map(|i| i.external_key).collect()
+        let c = connector(&specs, &roots);
+        let keys = |items: Vec<(String, String, Vec<u8>)>| -> Vec<String> {
+            items.into_iter().map(|i| i.0).collect()
         };
-        let first = keys(c.fetch(&Context::new("i", "n")).await.expect("fetch"));
-        let second = keys(c.fetch(&Context::new("i", "n")).await.expect("fetch"));
+        let first = keys(run(c.as_ref()).await);
+        let second = keys(run(c.as_ref()).await);
         assert_eq!(first, second, "keys are stable");
         let unique: std::collections::HashSet<_> = first.iter().collect();
         assert_eq!(unique.len(), 3, "{first:?}");

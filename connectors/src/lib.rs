@@ -18,20 +18,28 @@
 //! - [`aws`]: the `aws_api_gateway` connector (REST, HTTP and WebSocket APIs).
 //! - [`registry`]: which types have a connector; per-type parameter checks.
 
+#[cfg(feature = "aws")]
 pub mod aws;
 pub mod connector;
+pub mod descriptor;
 pub mod directory;
 pub mod error;
+pub mod fields;
 pub mod http;
 pub mod importer_type;
 pub mod normalize;
 pub mod params;
 pub mod registry;
+pub mod secret_names;
 mod wire;
 
-pub use connector::{Connector, Context, Document, FetchOutcome, Fetched};
+pub use connector::{Connector, Context, Document, Item, Listed, Listing};
+pub use descriptor::{Descriptor, Parameters};
 pub use error::{ConnectorError, ErrorKind};
+pub use fields::FieldError;
 pub use importer_type::ImporterType;
 pub use normalize::DefinitionFormat;
-pub use params::ParamError;
-pub use registry::{Environment, build, validate_parameters};
+pub use params::Secret;
+pub use registry::{
+    ConnectorFactory, Environment, Registry, build, descriptor, descriptors, validate_parameters,
+};

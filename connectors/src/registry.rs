@@ -1,16 +1,17 @@
-//! Which importer types have a connector in this build, how one is built from an
-//! importer's parameters, and the check of those parameters at create/configure
-//! time (so mistakes are a 400, not a failed run hours later).
+//! Which importer types have a connector in this build: a table of descriptors, one
+//! exhaustive match over [`ImporterType`], so a new type cannot be forgotten here.
+//! Types without one (not built yet, or left out by a Cargo feature) keep their
+//! parameters as given and fail their runs with a message that says why.
 
 use std::path::PathBuf;
 
 use serde_json::Value;
 
 use crate::connector::Connector;
-use crate::directory;
+use crate::descriptor::Descriptor;
 use crate::error::ConnectorError;
+use crate::fields::FieldError;
 use crate::importer_type::ImporterType;
-use crate::params::{ParamError, Params};
 
 /// What the daemon's config tells connectors.
 #[derive(Debug, Clone)]
@@ -33,42 +34,138 @@ impl Default for Environment {
     }
 }
 
-/// Validates `parameters` for `kind`, naming the first bad field.
+/// The descriptor of `kind`, when this build has its connector.
+pub fn descriptor(kind: ImporterType) -> Option<&'static Descriptor> {
+    match kind {
+        #[cfg(feature = "aws")]
+        ImporterType::AwsApiGateway => Some(&crate::aws::DESCRIPTOR),
+        #[cfg(not(feature = "aws"))]
+        ImporterType::AwsApiGateway => None,
+        ImporterType::Directory => Some(&crate::directory::DESCRIPTOR),
+        ImporterType::Azure
+        | ImporterType::Apigee
+        | ImporterType::Kong
+        | ImporterType::AnypointExchange
+        | ImporterType::InvictiNadAgent => None,
+    }
+}
+
+/// Every descriptor of this build.
+pub fn descriptors() -> impl Iterator<Item = &'static Descriptor> {
+    ImporterType::ALL.iter().filter_map(|k| descriptor(*k))
+}
+
+/// Why `kind` has no connector here.
+fn unavailable(kind: ImporterType) -> ConnectorError {
+    let why = match kind {
+        ImporterType::AwsApiGateway => "this build was made without the `aws` feature",
+        _ => "it is not available in this version of apihub-importer",
+    };
+    ConnectorError::config(format!(
+        "the {} connector cannot run: {why}",
+        kind.request_str()
+    ))
+}
+
+/// Validates `parameters` for `kind`, naming the first bad field. Types without a
+/// connector accept any object.
 pub fn validate_parameters(
     kind: ImporterType,
     parameters: &Value,
     env: &Environment,
-) -> Result<(), ParamError> {
-    Params::new(parameters)?;
-    match kind {
-        ImporterType::Directory => {
-            let p = directory::parse_params(parameters)?;
-            directory::resolve(&p.path, &env.directory_roots).map(|_| ())
-        }
-        ImporterType::AwsApiGateway => crate::aws::params::parse(parameters).map(|_| ()),
-        // The other types have no connector yet; any object is kept as given.
-        _ => Ok(()),
+) -> Result<(), FieldError> {
+    match descriptor(kind) {
+        Some(d) => (d.validate)(parameters, env),
+        None if parameters.is_object() || parameters.is_null() => Ok(()),
+        None => Err(FieldError::new("parameters", "must be an object")),
     }
 }
 
-/// Builds the connector of an importer. Types without a connector in this version
-/// fail with a configuration error that says so.
+/// Builds connectors; the sync engine takes them from one of these, so tests can
+/// hand it a scripted connector instead of a platform's.
+pub trait ConnectorFactory: Send + Sync {
+    fn build(
+        &self,
+        kind: ImporterType,
+        parameters: &Value,
+        env: &Environment,
+    ) -> Result<Box<dyn Connector>, ConnectorError>;
+}
+
+/// The connectors of this build.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Registry;
+
+impl ConnectorFactory for Registry {
+    fn build(
+        &self,
+        kind: ImporterType,
+        parameters: &Value,
+        env: &Environment,
+    ) -> Result<Box<dyn Connector>, ConnectorError> {
+        build(kind, parameters, env)
+    }
+}
+
+/// Builds the connector of an importer.
 pub fn build(
     kind: ImporterType,
     parameters: &Value,
     env: &Environment,
 ) -> Result<Box<dyn Connector>, ConnectorError> {
-    match kind {
-        ImporterType::AwsApiGateway => Ok(Box::new(crate::aws::AwsConnector::new(parameters)?)),
-        ImporterType::Directory => Ok(Box::new(directory::DirectoryConnector::new(
-            parameters,
-            &env.directory_roots,
-            env.max_definition_bytes,
-            env.file_read_timeout,
-        )?)),
-        other => Err(ConnectorError::config(format!(
-            "the {} connector is not available in this version of apihub-importer",
-            other.request_str()
-        ))),
+    match descriptor(kind) {
+        Some(d) => (d.build)(parameters, env),
+        None => Err(unavailable(kind)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every writeOnly property of a descriptor's schema is one of its secrets,
+    /// every secret is accepted as a parameter, and no property whose name looks
+    /// like a credential was left out of the list.
+    #[test]
+    fn descriptors_agree_with_their_schemas() {
+        let mut seen = 0;
+        for d in descriptors() {
+            let (name, schema) = (d.schema)();
+            let kind = d.kind.as_str().replace('_', "");
+            assert!(
+                name.eq_ignore_ascii_case(&format!("{kind}Parameters")),
+                "{name} for {:?}",
+                d.kind
+            );
+            let props = schema["properties"].as_object().expect("properties");
+            for (key, prop) in props {
+                let write_only = prop["writeOnly"] == true;
+                assert_eq!(
+                    write_only,
+                    d.is_secret(key),
+                    "{name}.{key}: writeOnly vs secrets"
+                );
+                if crate::secret_names::looks_secret(key) {
+                    assert!(
+                        d.is_secret(key),
+                        "{name}.{key} looks like a secret but is not one"
+                    );
+                }
+            }
+            for s in d.secrets {
+                let unknown = (d.validate)(&serde_json::json!({*s: "x"}), &Environment::default())
+                    .err()
+                    .filter(|e| e.message.starts_with("unknown field"));
+                assert!(unknown.is_none(), "{name}: secret `{s}` is not a parameter");
+            }
+            for dest in d.destinations {
+                assert!(
+                    props.contains_key(*dest),
+                    "{name}: destination `{dest}` is not a property"
+                );
+            }
+            seen += 1;
+        }
+        assert!(seen >= 1);
     }
 }

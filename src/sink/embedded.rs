@@ -61,8 +61,25 @@ pub fn new_target(item: SinkItem) -> NewTarget {
 impl Sink for EmbeddedSink {
     async fn upsert(&self, item: SinkItem) -> Result<Upsert, SinkError> {
         let (importer, key) = (item.importer_id.clone(), item.external_key.clone());
+        let revision = item.revision.clone();
         self.store
-            .upsert_imported(importer, key, new_target(item), self.clock.now_ms())
+            .upsert_imported(
+                importer,
+                key,
+                new_target(item),
+                revision,
+                self.clock.now_ms(),
+            )
+            .await
+            .map_err(sink_error)
+    }
+
+    async fn revisions(
+        &self,
+        importer_id: &str,
+    ) -> Result<std::collections::HashMap<String, String>, SinkError> {
+        self.store
+            .source_revisions(importer_id)
             .await
             .map_err(sink_error)
     }
@@ -112,6 +129,7 @@ mod tests {
             .expect("spec"),
             urls: vec!["https://gw.example.com/x".into()],
             synthesized: false,
+            revision: None,
         }
     }
 

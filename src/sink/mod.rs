@@ -28,6 +28,9 @@ pub struct SinkItem {
     pub urls: Vec<String>,
     /// The connector built the document itself (no export was available).
     pub synthesized: bool,
+    /// The source revision the document was downloaded at (kept to skip the next
+    /// download when it is unchanged).
+    pub revision: Option<String>,
 }
 
 /// A sink failure; `message` is short and safe for `lastRunFailReason`.
@@ -48,6 +51,14 @@ pub trait Sink: Send + Sync {
     /// (they are not deleted); returns how many of its targets are missing now.
     async fn mark_missing(&self, importer_id: &str, present: Vec<String>)
     -> Result<u32, SinkError>;
+
+    /// The source revision each of the importer's APIs was last written at, for
+    /// those the sink still holds (a target deleted by a user has none, so it is
+    /// downloaded and created again).
+    async fn revisions(
+        &self,
+        importer_id: &str,
+    ) -> Result<std::collections::HashMap<String, String>, SinkError>;
 }
 
 /// The definition's servers followed by the connector's URLs, without duplicates.

@@ -8,11 +8,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use apihub_connectors::http::{self, HttpError, RetryPolicy};
+use apihub_connectors::ConnectorError;
+use apihub_connectors::http::{Http, HttpOptions, RetryPolicy};
 use async_trait::async_trait;
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 
 use super::{Sink, SinkError, SinkItem, Upsert, merged_urls};
 use crate::clock::Clock;
@@ -22,50 +24,56 @@ use crate::store::{RemoteTarget, Store, StoreError};
 const INVENTORY: &str = "/api/apihub/v1/inventory";
 
 pub struct RemoteSink {
-    http: reqwest::Client,
+    http: Http,
     base: String,
     token: Option<SecretString>,
-    policy: RetryPolicy,
     store: Store,
     clock: Clock,
+    /// Writes are not cancelled half-way; a run stops between items.
+    never: CancellationToken,
+    attempts: usize,
 }
 
 impl RemoteSink {
-    pub fn new(settings: &RemoteSinkSettings, store: Store, clock: Clock) -> RemoteSink {
-        RemoteSink {
-            http: http::client(Duration::from_secs(settings.timeout_secs)),
+    pub fn new(
+        settings: &RemoteSinkSettings,
+        store: Store,
+        clock: Clock,
+    ) -> Result<RemoteSink, ConnectorError> {
+        let mut opts = HttpOptions::new("the hub");
+        opts.requests_per_second = 0;
+        opts.timeout = Duration::from_secs(settings.timeout_secs);
+        opts.retry = RetryPolicy {
+            max_attempts: settings.max_attempts,
+            min_delay: Duration::from_millis(settings.retry_min_delay_ms),
+            ..RetryPolicy::default()
+        };
+        Ok(RemoteSink {
+            http: Http::new(opts)?,
             base: settings.url.trim_end_matches('/').to_owned(),
             token: settings.token.clone(),
-            policy: RetryPolicy {
-                max_attempts: settings.max_attempts,
-                min_delay: Duration::from_millis(settings.retry_min_delay_ms),
-                ..RetryPolicy::default()
-            },
             store,
             clock,
-        }
+            never: CancellationToken::new(),
+            attempts: settings.max_attempts,
+        })
     }
 
     /// Sends the definition; returns what the hub reports. Throttling (429), server
     /// errors and lost answers (the connection drops after the hub received the
-    /// request) are retried with backoff, honouring `Retry-After`. Creates carry an
-    /// `Idempotency-Key` derived from the API's identity, so the hub answers a
-    /// retried create with the target the first attempt made instead of a second one.
-    /// Every attempt of one call carries the same `X-Request-Id`; a replay naming
-    /// it is this call's own create whose answer was lost.
+    /// request, or the answer is cut off) are retried with backoff, honouring
+    /// `Retry-After`. Creates carry an `Idempotency-Key` derived from the API's
+    /// identity, so the hub answers a retried create with the target the first
+    /// attempt made instead of a second one. Every attempt of one call carries the
+    /// same `X-Request-Id`; a replay naming it is this call's own create whose
+    /// answer was lost.
     async fn send(
         &self,
         method: Method,
         path: String,
         item: &SinkItem,
         create: bool,
-    ) -> Result<Sent, HttpError> {
-        let mut delays = backon::BackoffBuilder::build(
-            backon::ExponentialBuilder::default()
-                .with_min_delay(self.policy.min_delay)
-                .with_max_delay(self.policy.max_delay)
-                .with_jitter(),
-        );
+    ) -> Result<Sent, ConnectorError> {
         let request_id = uuid::Uuid::now_v7().to_string();
         let mut attempt = 1;
         loop {
@@ -73,20 +81,16 @@ impl RemoteSink {
                 .send_once(method.clone(), &path, item, create, &request_id)
                 .await
             {
-                Ok(sent) => return Ok(sent),
-                Err(mut e) if !e.is_transient() || attempt >= self.policy.max_attempts => {
-                    e.attempts = attempt;
-                    return Err(e);
-                }
-                Err(e) => {
-                    let backoff = delays.next().unwrap_or(self.policy.max_delay);
-                    let wait = e
-                        .retry_after
-                        .map_or(backoff, |r| r.min(Duration::from_secs(300)));
-                    tracing::debug!(error = %e.message, attempt, wait_ms = wait.as_millis() as u64, "Retrying a request to the hub.");
-                    tokio::time::sleep(wait).await;
+                // The answer started but was cut off: the whole call again.
+                Err(e)
+                    if e.status.is_none()
+                        && e.message.contains("cut off")
+                        && attempt < self.attempts =>
+                {
                     attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                 }
+                other => return other,
             }
         }
     }
@@ -98,7 +102,7 @@ impl RemoteSink {
         item: &SinkItem,
         create: bool,
         request_id: &str,
-    ) -> Result<Sent, HttpError> {
+    ) -> Result<Sent, ConnectorError> {
         let url = format!("{}{INVENTORY}{path}", self.base);
         let mut query: Vec<(&str, String)> = vec![
             ("format", item.definition.format.request_str().to_owned()),
@@ -109,11 +113,10 @@ impl RemoteSink {
             query.push(("name", item.name.clone()));
         }
         let body = Arc::new(item.definition.original.clone());
-        let (http, token) = (self.http.clone(), self.token.clone());
         let key = create.then(|| idempotency_key(&item.importer_id, &item.external_key));
-        let rid = request_id.to_owned();
-        let build = move || {
-            let mut req = http
+        let token = self.token.clone();
+        let build = move |c: &reqwest::Client| {
+            let mut req = c
                 .request(method.clone(), &url)
                 .query(&query)
                 .body((*body).clone());
@@ -123,30 +126,20 @@ impl RemoteSink {
             if let Some(k) = &key {
                 req = req.header("Idempotency-Key", k);
             }
-            req.header("X-Request-Id", &rid)
+            req.header("X-Request-Id", request_id)
         };
-        let once = RetryPolicy {
-            max_attempts: 1,
-            ..self.policy
+        let call = if create {
+            "POST create-from-definition"
+        } else {
+            "PUT definition"
         };
-        let resp = http::send(&build, &once, None).await?;
+        let resp = self.http.send(&self.never, call, &build).await?;
         let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok());
         let replayed =
             header(crate::api::inventory::REPLAYED).is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let own_replay =
             replayed && header(crate::api::inventory::REPLAYED_REQUEST) == Some(request_id);
-        let text = resp.bytes().await.map_err(|e| HttpError {
-            status: None,
-            message: format!("the hub's answer was cut off: {e}"),
-            retry_after: None,
-            attempts: 1,
-        })?;
-        let json: Value = serde_json::from_slice(&text).map_err(|e| HttpError {
-            status: Some(StatusCode::OK),
-            message: format!("the hub's answer is not JSON: {e}"),
-            retry_after: None,
-            attempts: 1,
-        })?;
+        let json: Value = self.http.json(call, resp).await?;
         // Create answers with the target; replace with {target, operations}.
         let target = if json.get("target").is_some() {
             &json["target"]
@@ -159,12 +152,9 @@ impl RemoteSink {
             .unwrap_or_default()
             .to_owned();
         if id.is_empty() || def.is_empty() {
-            return Err(HttpError {
-                status: Some(StatusCode::OK),
-                message: "the hub's answer has no target or definition id".into(),
-                retry_after: None,
-                attempts: 1,
-            });
+            return Err(ConnectorError::protocol(
+                "the hub's answer has no target or definition id",
+            ));
         }
         Ok(Sent {
             target_id: id,
@@ -195,14 +185,10 @@ fn idempotency_key(importer_id: &str, external_key: &str) -> String {
     format!("apihub-importer-{}", &hex::encode(digest)[..40])
 }
 
-fn hub_error(key: &str, e: HttpError) -> SinkError {
-    let transient = e.is_transient();
+fn hub_error(key: &str, e: ConnectorError) -> SinkError {
     SinkError {
-        message: format!(
-            "the hub refused {key}: {} (after {} attempts)",
-            e.message, e.attempts
-        ),
-        transient,
+        transient: e.kind == apihub_connectors::ErrorKind::Transient,
+        message: format!("the hub refused {key}: {}", e.message),
     }
 }
 
@@ -223,12 +209,14 @@ impl Sink for RemoteSink {
             .await
             .map_err(store_error)?;
         let hash = item.definition.hash.clone();
+        let revision = item.revision.clone();
         let save = |target_id: String, definition_id: String| {
             let t = RemoteTarget {
                 target_id,
                 definition_id,
                 content_hash: hash.clone(),
                 missing_since: None,
+                source_revision: revision.clone(),
             };
             self.store.save_remote_target(
                 &self.base,
@@ -240,7 +228,7 @@ impl Sink for RemoteSink {
         };
         if let Some(k) = &known {
             if k.content_hash == item.definition.hash {
-                if k.missing_since.is_some() {
+                if k.missing_since.is_some() || k.source_revision != item.revision {
                     save(k.target_id.clone(), k.definition_id.clone())
                         .await
                         .map_err(store_error)?;
@@ -259,7 +247,7 @@ impl Sink for RemoteSink {
                     return Ok(Upsert::Updated(sent.target_id));
                 }
                 // Deleted on the hub: create it again below.
-                Err(e) if e.status == Some(StatusCode::NOT_FOUND) => {}
+                Err(e) if e.status == Some(404) => {}
                 Err(e) => return Err(hub_error(&item.external_key, e)),
             }
         }
@@ -301,6 +289,16 @@ impl Sink for RemoteSink {
     ) -> Result<u32, SinkError> {
         self.store
             .remote_mark_missing(&self.base, importer_id, present, self.clock.now_ms())
+            .await
+            .map_err(store_error)
+    }
+
+    async fn revisions(
+        &self,
+        importer_id: &str,
+    ) -> Result<std::collections::HashMap<String, String>, SinkError> {
+        self.store
+            .remote_revisions(&self.base, importer_id)
             .await
             .map_err(store_error)
     }

@@ -13,6 +13,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/003_sync.sql")),
         M::up_with_hook(include_str!("migrations/004_name_keys.sql"), fill_name_keys),
         M::up(include_str!("migrations/005_idempotency.sql")),
+        M::up(include_str!("migrations/006_source_revisions.sql")),
     ])
 }
 

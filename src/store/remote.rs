@@ -12,6 +12,7 @@ pub struct RemoteTarget {
     pub definition_id: String,
     pub content_hash: String,
     pub missing_since: Option<i64>,
+    pub source_revision: Option<String>,
 }
 
 impl Store {
@@ -24,7 +25,7 @@ impl Store {
         let (hub, importer, key) = (hub.to_owned(), importer_id.to_owned(), key.to_owned());
         self.read(move |c| {
             c.query_row(
-                "SELECT target_id, definition_id, content_hash, missing_since FROM remote_targets \
+                "SELECT target_id, definition_id, content_hash, missing_since, source_revision FROM remote_targets \
                  WHERE hub = ?1 AND importer_id = ?2 AND external_key = ?3",
                 params![hub, importer, key],
                 |r| {
@@ -33,6 +34,7 @@ impl Store {
                         definition_id: r.get(1)?,
                         content_hash: r.get(2)?,
                         missing_since: r.get(3)?,
+                        source_revision: r.get(4)?,
                     })
                 },
             )
@@ -54,13 +56,32 @@ impl Store {
         let (hub, importer, key) = (hub.to_owned(), importer_id.to_owned(), key.to_owned());
         self.write(move |tx| {
             tx.execute(
-                "INSERT INTO remote_targets (hub, importer_id, external_key, target_id, definition_id, content_hash, missing_since, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7) ON CONFLICT (hub, importer_id, external_key) DO UPDATE SET \
+                "INSERT INTO remote_targets (hub, importer_id, external_key, target_id, definition_id, content_hash, missing_since, updated_at, source_revision) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?8) ON CONFLICT (hub, importer_id, external_key) DO UPDATE SET \
                  target_id = excluded.target_id, definition_id = excluded.definition_id, \
-                 content_hash = excluded.content_hash, missing_since = NULL, updated_at = excluded.updated_at",
-                params![hub, importer, key, t.target_id, t.definition_id, t.content_hash, now],
+                 content_hash = excluded.content_hash, missing_since = NULL, updated_at = excluded.updated_at, \
+                 source_revision = excluded.source_revision",
+                params![hub, importer, key, t.target_id, t.definition_id, t.content_hash, now, t.source_revision],
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    /// The source revisions recorded for the importer's APIs on this hub.
+    pub async fn remote_revisions(
+        &self,
+        hub: &str,
+        importer_id: &str,
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let (hub, importer) = (hub.to_owned(), importer_id.to_owned());
+        self.read(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT external_key, source_revision FROM remote_targets \
+                 WHERE hub = ?1 AND importer_id = ?2 AND source_revision IS NOT NULL",
+            )?;
+            let rows = stmt.query_map(params![hub, importer], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
         })
         .await
     }

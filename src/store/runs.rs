@@ -88,14 +88,28 @@ pub struct FinishedRun {
     pub keep: u32,
 }
 
+wire_enum! {
+    /// What a run did with one item.
+    pub enum ItemOutcome {
+        Created => "created",
+        Updated => "updated",
+        /// The definition's content (or the source revision) was unchanged.
+        Unchanged => "unchanged",
+        /// No operations, and `excludeEmptySpecs` is set.
+        SkippedEmpty => "skippedEmpty",
+        /// The source reported it but did not export it (e.g. no deployed stage).
+        Skipped => "skipped",
+        Failed => "failed",
+    }
+}
+
 /// What happened to one item of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ItemNote {
     pub external_key: String,
     pub name: Option<String>,
-    /// created, updated, unchanged, skippedEmpty, skipped or failed.
-    pub outcome: String,
+    pub outcome: ItemOutcome,
     pub message: Option<String>,
 }
 

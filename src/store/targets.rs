@@ -537,9 +537,51 @@ impl Store {
         importer_id: String,
         external_key: String,
         new: NewTarget,
+        revision: Option<String>,
         now: i64,
     ) -> Result<Upsert, StoreError> {
         self.write(move |tx| {
+            let out = upsert_one(tx, &importer_id, &external_key, &new, now)?;
+            let id = match &out {
+                Upsert::Created(id) | Upsert::Updated(id) | Upsert::Unchanged(id) => id,
+            };
+            tx.execute(
+                "UPDATE api_targets SET source_revision = ?2 WHERE id = ?1 AND source_revision IS NOT ?2",
+                params![id, revision],
+            )?;
+            Ok(out)
+        })
+        .await
+    }
+
+    /// The source revisions of an importer's targets (external key → revision).
+    pub async fn source_revisions(
+        &self,
+        importer_id: &str,
+    ) -> Result<HashMap<String, String>, StoreError> {
+        let importer_id = importer_id.to_owned();
+        self.read(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT external_key, source_revision FROM api_targets \
+                 WHERE importer_id = ?1 AND source_revision IS NOT NULL",
+            )?;
+            let rows = stmt.query_map([&importer_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<HashMap<_, _>, _>>()?)
+        })
+        .await
+    }
+}
+
+/// The sync engine's write of one item, inside the caller's transaction.
+fn upsert_one(
+    tx: &Transaction<'_>,
+    importer_id: &str,
+    external_key: &str,
+    new: &NewTarget,
+    now: i64,
+) -> Result<Upsert, StoreError> {
+    {
+        {
             let current: Option<Current> = tx
                 .query_row(
                     "SELECT t.id, d.id, d.content_hash, t.missing_since FROM api_targets t \
@@ -550,11 +592,19 @@ impl Store {
                 )
                 .optional()?;
             let Some(cur) = current else {
-                return Ok(Upsert::Created(insert_target(tx, &new, Some((&importer_id, &external_key)), now)?));
+                return Ok(Upsert::Created(insert_target(
+                    tx,
+                    new,
+                    Some((importer_id, external_key)),
+                    now,
+                )?));
             };
             if cur.hash.as_deref() == Some(new.definition.normalized.hash.as_str()) {
                 if cur.missing.is_some() {
-                    tx.execute("UPDATE api_targets SET missing_since = NULL WHERE id = ?1", [&cur.target])?;
+                    tx.execute(
+                        "UPDATE api_targets SET missing_since = NULL WHERE id = ?1",
+                        [&cur.target],
+                    )?;
                 }
                 return Ok(Upsert::Unchanged(cur.target));
             }
@@ -563,12 +613,13 @@ impl Store {
                 Some(d) => d,
                 None => insert_definition(tx, &cur.target, &new.definition, now)?,
             };
-            replace(tx, &cur.target, &definition, &new, true, now)?;
+            replace(tx, &cur.target, &definition, new, true, now)?;
             Ok(Upsert::Updated(cur.target))
-        })
-        .await
+        }
     }
+}
 
+impl Store {
     /// Marks the targets of `importer_id` whose keys are not in `present` as missing
     /// (once; the first time it noticed). Returns how many are missing now.
     pub async fn mark_missing(

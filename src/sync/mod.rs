@@ -2,22 +2,25 @@
 //! `apihub-importer sync` all call it.
 //!
 //! # Design notes
-//! A run lists every API of the source (a full snapshot), normalizes each item,
-//! leaves out empty ones when `excludeEmptySpecs`, and writes each through the sink
-//! in its own transaction: unchanged content writes nothing, changed content
-//! replaces the definition, and APIs the source no longer lists are marked missing,
-//! never deleted. One failed item does not stop the run but makes it `Failed` with a
-//! short reason; a failed listing fails the run with the connector's message and
-//! marks nothing missing. Cancellation (timeout, importer deleted, shutdown) is
-//! checked between items, so no item is ever half written.
+//! A run lists every API of the source (a full snapshot) while it downloads,
+//! normalizes and writes the items with bounded concurrency ([`items`]): an item
+//! whose source revision is unchanged is not even downloaded, unchanged content
+//! writes nothing, changed content replaces the definition, empty ones are left out
+//! when `excludeEmptySpecs`, and APIs the source no longer lists are marked
+//! missing, never deleted. One failed item does not stop the run but makes it
+//! `Failed` with a short reason; a failed listing fails the run with the
+//! connector's message and marks nothing missing. Each item is written in its own
+//! transaction, so a cancellation (timeout, importer deleted, shutdown) never
+//! leaves one half written.
 
+mod items;
 mod report;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use apihub_connectors::normalize::{Hints, Limits, normalize};
-use apihub_connectors::{Context, Environment, FetchOutcome, Fetched, ImporterType};
+use apihub_connectors::normalize::Limits;
+use apihub_connectors::{ConnectorFactory, Context, Environment, ImporterType};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -27,7 +30,7 @@ use crate::clock::Clock;
 use crate::importer::ImporterStatus;
 use crate::metrics as m;
 use crate::secrets::Cipher;
-use crate::sink::{Sink, SinkItem, Upsert};
+use crate::sink::Sink;
 use crate::store::{FinishedRun, ImporterRow, RunStatus, RunTrigger, Store, StoreError};
 
 /// Everything a run needs.
@@ -36,6 +39,8 @@ pub struct SyncContext {
     pub store: Store,
     pub cipher: Arc<Cipher>,
     pub sink: Arc<dyn Sink>,
+    /// Where connectors come from: the registry, or a test's scripted ones.
+    pub connectors: Arc<dyn ConnectorFactory>,
     pub env: Environment,
     pub limits: Limits,
     pub clock: Clock,
@@ -79,10 +84,15 @@ impl RunControl {
     }
 }
 
-/// Progress for a terminal: the listing's size, then each item done.
+/// Progress for a terminal. The total is known only once the listing ends; until
+/// then a display shows how many were listed and done.
 #[derive(Debug, Clone, Copy)]
 pub enum Progress {
-    Listed { total: usize },
+    /// One more item listed.
+    Listed { so_far: usize },
+    /// The listing ended with this many items.
+    ListingDone { total: usize },
+    /// One more item processed.
     Item { done: usize },
 }
 
@@ -189,7 +199,7 @@ pub async fn check_connection(
                 "{e}; send the importer's secrets again"
             ))
         })?;
-    let connector = apihub_connectors::build(kind, &parameters, &ctx.env)?;
+    let connector = ctx.connectors.build(kind, &parameters, &ctx.env)?;
     let cx = Context::new(importer.id.clone(), importer.name.clone());
     match tokio::time::timeout(Duration::from_secs(60), connector.check(&cx)).await {
         Ok(result) => result,
@@ -234,7 +244,7 @@ async fn run(
 ) -> Report {
     let mut report = Report::default();
     {
-        let work = work(ctx, importer, kind, run_id, control, progress, &mut report);
+        let work = items::work(ctx, importer, kind, run_id, control, progress, &mut report);
         tokio::pin!(work);
         let timeout = tokio::time::sleep(ctx.run_timeout);
         tokio::pin!(timeout);
@@ -251,156 +261,4 @@ async fn run(
         report.cancelled = Some(reason);
     }
     report
-}
-
-/// How often a run's counts are saved while it goes.
-const PROGRESS_EVERY: Duration = Duration::from_secs(1);
-
-async fn work(
-    ctx: &SyncContext,
-    importer: &ImporterRow,
-    kind: ImporterType,
-    run_id: &str,
-    control: &Arc<RunControl>,
-    progress: Option<ProgressFn>,
-    report: &mut Report,
-) {
-    let parameters = match ctx
-        .cipher
-        .open_parameters(&importer.id, &importer.parameters)
-    {
-        Ok(p) => p,
-        Err(e) => return report.listing_failed(format!("{e}; send the importer's secrets again")),
-    };
-    let connector = match apihub_connectors::build(kind, &parameters, &ctx.env) {
-        Ok(c) => c,
-        Err(e) => return report.listing_failed(e.message),
-    };
-    let cx = Context {
-        importer_id: importer.id.clone(),
-        importer_name: importer.name.clone(),
-        cancel: control.token.clone(),
-    };
-    let listed = tokio::select! {
-        r = connector.fetch(&cx) => r,
-        () = control.token.cancelled() => return,
-    };
-    let items = match listed {
-        Ok(items) => items,
-        Err(e) => {
-            tracing::warn!(error = %e.message, detail = e.detail.as_deref().unwrap_or(""), kind = e.kind.as_str(), "Listing failed.");
-            return report.listing_failed(e.message);
-        }
-    };
-    if let Some(p) = &progress {
-        p(Progress::Listed { total: items.len() });
-    }
-    let mut present = Vec::with_capacity(items.len());
-    let mut saved = Instant::now();
-    for (done, item) in items.into_iter().enumerate() {
-        if control.is_cancelled() {
-            return;
-        }
-        present.push(item.external_key.clone());
-        process(ctx, importer, kind, item, report).await;
-        if let Some(p) = &progress {
-            p(Progress::Item { done: done + 1 });
-        }
-        if saved.elapsed() >= PROGRESS_EVERY {
-            saved = Instant::now();
-            if let Err(e) = ctx.store.record_progress(run_id, report.counts).await {
-                tracing::debug!(error = %e, "Could not save the run's progress.");
-            }
-        }
-    }
-    // Only a complete listing can say what is gone.
-    match ctx.sink.mark_missing(&importer.id, present).await {
-        Ok(n) => report.counts.missing = n,
-        Err(e) => report.note_failure(
-            "(missing APIs)",
-            None,
-            format!("could not mark missing APIs: {e}"),
-        ),
-    }
-}
-
-async fn process(
-    ctx: &SyncContext,
-    importer: &ImporterRow,
-    kind: ImporterType,
-    item: Fetched,
-    report: &mut Report,
-) {
-    report.counts.discovered += 1;
-    let Fetched {
-        external_key,
-        name,
-        outcome,
-    } = item;
-    let doc = match outcome {
-        FetchOutcome::Skipped { reason } => {
-            return report.note(&external_key, name, "skipped", Some(reason));
-        }
-        FetchOutcome::Failed(e) => return report.note_failure(&external_key, name, e.message),
-        FetchOutcome::Document(doc) => doc,
-    };
-    let hints = Hints {
-        declared: None,
-        format_hint: doc.format_hint,
-        file_name: doc.file_name.clone(),
-        content_type: doc.content_type.clone(),
-    };
-    let limits = ctx.limits.clone();
-    let bytes = doc.bytes;
-    let normalized = match tokio::task::spawn_blocking(move || normalize(bytes, &hints, &limits))
-        .await
-    {
-        Ok(Ok(n)) => n,
-        Ok(Err(e)) => {
-            return report.note_failure(
-                &external_key,
-                name,
-                format!("not a usable API definition: {e}"),
-            );
-        }
-        Err(e) => {
-            return report.note_failure(&external_key, name, format!("normalizer crashed: {e}"));
-        }
-    };
-    if normalized.is_empty() && importer.exclude_empty_specs {
-        return report.note(
-            &external_key,
-            name,
-            "skippedEmpty",
-            Some("no operations".into()),
-        );
-    }
-    // Platform names and spec titles are cleaned of invisible and control
-    // characters (src/text.rs) rather than failing the import.
-    let display = name
-        .as_deref()
-        .and_then(crate::text::clean_name)
-        .or_else(|| {
-            normalized
-                .title
-                .as_deref()
-                .and_then(crate::text::clean_name)
-        })
-        .unwrap_or_else(|| external_key.clone());
-    let item = SinkItem {
-        importer_id: importer.id.clone(),
-        importer_name: importer.name.clone(),
-        importer_type: kind,
-        external_key: external_key.clone(),
-        name: display,
-        definition: normalized,
-        urls: doc.urls,
-        synthesized: doc.synthesized,
-    };
-    match ctx.sink.upsert(item).await {
-        Ok(Upsert::Created(_)) => report.note(&external_key, name, "created", None),
-        Ok(Upsert::Updated(_)) => report.note(&external_key, name, "updated", None),
-        Ok(Upsert::Unchanged(_)) => report.note(&external_key, name, "unchanged", None),
-        Err(e) => report.note_failure(&external_key, name, e.message),
-    }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::store::{ItemNote, RunCounts, RunStatus};
+use crate::store::{ItemNote, ItemOutcome, RunCounts, RunStatus};
 
 /// Notes kept per run; a source with more items still counts them all.
 const MAX_NOTES: usize = 5_000;
@@ -67,37 +67,54 @@ impl Report {
         self.listing_error = Some(message);
     }
 
+    /// A failure of the run's own bookkeeping (not an item of the source).
+    pub fn note_run_failure(&mut self, what: &str, message: String) {
+        self.counts.failed += 1;
+        if self.first_failure.is_none() {
+            self.first_failure = Some(format!("{what}: {message}"));
+        }
+        if self.notes.len() < MAX_NOTES {
+            self.notes.push(ItemNote {
+                external_key: what.to_owned(),
+                name: None,
+                outcome: ItemOutcome::Failed,
+                message: Some(message),
+            });
+        }
+    }
+
+    /// Counts one item (`discovered` too) and keeps a note of it.
     pub fn note(
         &mut self,
         key: &str,
         name: Option<String>,
-        outcome: &str,
+        outcome: ItemOutcome,
         message: Option<String>,
     ) {
         let c = &mut self.counts;
+        c.discovered += 1;
         match outcome {
-            "created" => c.created += 1,
-            "updated" => c.updated += 1,
-            "unchanged" => c.unchanged += 1,
-            "skippedEmpty" => c.skipped_empty += 1,
-            "skipped" => c.skipped += 1,
-            _ => c.failed += 1,
+            ItemOutcome::Created => c.created += 1,
+            ItemOutcome::Updated => c.updated += 1,
+            ItemOutcome::Unchanged => c.unchanged += 1,
+            ItemOutcome::SkippedEmpty => c.skipped_empty += 1,
+            ItemOutcome::Skipped => c.skipped += 1,
+            ItemOutcome::Failed => {
+                c.failed += 1;
+                if self.first_failure.is_none() {
+                    self.first_failure =
+                        Some(format!("{key}: {}", message.as_deref().unwrap_or("failed")));
+                }
+            }
         }
         if self.notes.len() < MAX_NOTES {
             self.notes.push(ItemNote {
                 external_key: key.to_owned(),
                 name,
-                outcome: outcome.to_owned(),
+                outcome,
                 message,
             });
         }
-    }
-
-    pub fn note_failure(&mut self, key: &str, name: Option<String>, message: String) {
-        if self.first_failure.is_none() {
-            self.first_failure = Some(format!("{key}: {message}"));
-        }
-        self.note(key, name, "failed", Some(message));
     }
 }
 
@@ -117,11 +134,11 @@ mod tests {
     fn reasons_say_how_many_failed_and_the_first_cause() {
         let mut r = Report::default();
         for i in 0..40 {
-            r.counts.discovered += 1;
             if i == 3 || i == 7 {
-                r.note_failure(&format!("api{i}"), None, "401 Unauthorized".into());
+                let why = Some("401 Unauthorized".to_owned());
+                r.note(&format!("api{i}"), None, ItemOutcome::Failed, why);
             } else {
-                r.note(&format!("api{i}"), None, "created", None);
+                r.note(&format!("api{i}"), None, ItemOutcome::Created, None);
             }
         }
         assert_eq!(r.status(), RunStatus::Failed);

@@ -255,6 +255,13 @@ impl Sink for GatedSink {
     ) -> Result<u32, SinkError> {
         self.inner.mark_missing(importer_id, present).await
     }
+
+    async fn revisions(
+        &self,
+        importer_id: &str,
+    ) -> Result<std::collections::HashMap<String, String>, SinkError> {
+        self.inner.revisions(importer_id).await
+    }
 }
 
 /// Writes a definition file under the app's `specs` folder.

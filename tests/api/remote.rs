@@ -45,7 +45,13 @@ async fn a_worker_syncs_into_a_hub_without_duplicates_and_survives_throttling() 
     write_spec(&worker, "a.json", &openapi("Alpha", "a", 2));
     write_spec(&worker, "b.json", &openapi("Beta", "b", 3));
     write_spec(&worker, "c.graphql", "type Query { c: Int }");
-    let id = directory_importer(&worker, "to the hub", true).await;
+    // One item at a time, so the proxy's log shows one request's retries in order.
+    let id = worker
+        .create_importer(
+            &json!({"name": "to the hub", "type": "directory", "excludeEmptySpecs": true,
+            "parameters": {"path": crate::helpers::specs_dir(&worker), "maxConcurrentFetches": 1}}),
+        )
+        .await;
 
     let first = run_within(&worker, &id, 120).await;
     assert_eq!(first["status"], "Completed", "{first}");
@@ -158,7 +164,7 @@ async fn a_hub_that_rejects_the_token_fails_the_run_clearly() {
         "{reason}"
     );
     assert!(
-        reason.contains("after 1 attempts"),
+        !reason.contains("attempts"),
         "a 401 is not retried: {reason}"
     );
     assert!(

@@ -338,7 +338,12 @@ async fn deleting_an_importer_cancels_its_run() {
             &openapi(&format!("D{i}"), &format!("d{i}"), 1),
         );
     }
-    let id = app.create_importer(&json!({"name": "doomed", "type": "directory", "status": "inactive", "parameters": {"path": specs_dir(&app)}})).await;
+    let id = app
+        .create_importer(
+            &json!({"name": "doomed", "type": "directory", "status": "inactive",
+        "parameters": {"path": specs_dir(&app), "maxConcurrentFetches": 1}}),
+        )
+        .await;
     app.post(&format!("{IMPORTERS}/{id}/trigger"), &json!(null))
         .await;
     tokio::time::timeout(Duration::from_secs(10), gate.entered.notified())

@@ -1,16 +1,14 @@
 //! AWS SDK set-up for one importer: credentials (static keys, the default chain, or
-//! an assumed role), one pair of API Gateway clients per region, and [`RegionClients::call`],
-//! the one way calls are made: each attempt waits for the region's rate limit (below
-//! API Gateway's ~10 requests/s per account and region), throttled and 5xx answers
-//! and timeouts are retried with jittered exponential backoff (never sooner than
-//! 200 ms, at most `maxAttempts` attempts; an endpoint that cannot be reached at all
-//! fails at once), and errors are mapped to connector
-//! errors that name the region, the call and what AWS said. The SDK's own retries
-//! are off so that retries are paced too.
+//! an assumed role), one pair of API Gateway clients per region, and
+//! [`RegionClients::call`], the one way calls are made: through the shared toolkit's
+//! pacer and retry loop (`http::retry`), with one token bucket per region (below API
+//! Gateway's ~10 requests/s per account and region). Throttled and 5xx answers and
+//! timeouts are retried with jittered exponential backoff (never sooner than 200 ms,
+//! or after what a `Retry-After` header says; at most `maxAttempts` attempts); an
+//! endpoint that cannot be reached at all fails at once. Errors name the region, the
+//! call and what AWS said. The SDK's own retries are off so that retries are paced too.
 
 use std::future::Future;
-use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -18,11 +16,10 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
-use backon::{ExponentialBuilder, Retryable};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 use super::params::AwsParams;
 use crate::error::ConnectorError;
+use crate::http::retry::{self, Pacer, RetryPolicy, Verdict};
 
 /// The SDK behaviour this code was written against; pinned so that an SDK update
 /// does not change retries or timeouts silently.
@@ -38,8 +35,8 @@ pub async fn base_config(p: &AwsParams) -> SdkConfig {
     if let Some(k) = &p.keys {
         let creds = Credentials::new(
             &k.access_key_id,
-            &k.secret_access_key,
-            k.session_token.clone(),
+            k.secret_access_key.expose(),
+            k.session_token.as_ref().map(|t| t.expose().to_owned()),
             None,
             "apihub-importer",
         );
@@ -67,8 +64,9 @@ pub struct RegionClients {
     pub region: String,
     pub v1: aws_sdk_apigateway::Client,
     pub v2: aws_sdk_apigatewayv2::Client,
-    limiter: Arc<DefaultDirectRateLimiter>,
-    max_attempts: u32,
+    pacer: Pacer,
+    policy: RetryPolicy,
+    cancel: tokio_util::sync::CancellationToken,
 }
 
 /// A failed call: the connector error and the HTTP status AWS answered with.
@@ -76,41 +74,51 @@ pub struct RegionClients {
 pub struct CallError {
     pub error: ConnectorError,
     pub status: Option<u16>,
-    /// Throttling, 5xx and timeouts are retried; an endpoint that cannot be reached
-    /// at all (DNS, refused connection) is not: the next run is the retry.
-    retry: bool,
+    verdict: Verdict,
 }
 
-fn retryable<E>(
+fn verdict<E>(
     err: &SdkError<E, aws_sdk_apigateway::config::http::HttpResponse>,
     kind: crate::error::ErrorKind,
-) -> bool {
-    match err {
+) -> Verdict {
+    let retry = match err {
         SdkError::TimeoutError(_) => true,
         SdkError::DispatchFailure(d) => d.is_timeout(),
         _ => kind == crate::error::ErrorKind::Transient,
+    };
+    if !retry {
+        return Verdict::Stop;
     }
+    let after = err
+        .raw_response()
+        .and_then(|r| r.headers().get("retry-after"))
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    Verdict::Retry { after }
 }
 
-const MIN_RETRY_DELAY: Duration = Duration::from_millis(200);
-const MAX_RETRY_DELAY: Duration = Duration::from_secs(20);
-
 impl RegionClients {
-    pub fn new(base: &SdkConfig, region: &str, p: &AwsParams) -> RegionClients {
+    pub fn new(
+        base: &SdkConfig,
+        region: &str,
+        p: &AwsParams,
+        cancel: tokio_util::sync::CancellationToken,
+    ) -> RegionClients {
         let region_cfg = base
             .clone()
             .into_builder()
             .region(Region::new(region.to_owned()))
             .build();
-        let quota = Quota::per_second(
-            NonZeroU32::new(p.max_requests_per_second).unwrap_or(NonZeroU32::MIN),
-        );
         RegionClients {
             region: region.to_owned(),
             v1: aws_sdk_apigateway::Client::new(&region_cfg),
             v2: aws_sdk_apigatewayv2::Client::new(&region_cfg),
-            limiter: Arc::new(RateLimiter::direct(quota)),
-            max_attempts: p.max_attempts,
+            pacer: Pacer::per_second(p.max_requests_per_second),
+            policy: RetryPolicy {
+                max_attempts: p.max_attempts as usize,
+                ..RetryPolicy::default()
+            },
+            cancel,
         }
     }
 
@@ -122,28 +130,38 @@ impl RegionClients {
             Future<Output = Result<T, SdkError<E, aws_sdk_apigateway::config::http::HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let backoff = ExponentialBuilder::default()
-            .with_min_delay(MIN_RETRY_DELAY)
-            .with_max_delay(MAX_RETRY_DELAY)
-            .with_max_times(self.max_attempts.saturating_sub(1) as usize)
-            .with_jitter();
-        let (limiter, region) = (&self.limiter, &self.region);
-        (|| {
+        let region = &self.region;
+        let attempt = || {
             // SDK futures send nothing until polled, so the pacing still comes first.
-            let attempt = f();
+            let fut = f();
             async move {
-                limiter.until_ready().await;
-                attempt.await.map_err(|e| {
+                fut.await.map_err(|e| {
                     let error = error(region, name, &e);
-                    let retry = retryable(&e, error.kind);
-                    CallError { error, status: status(&e), retry }
+                    let verdict = verdict(&e, error.kind);
+                    CallError {
+                        error,
+                        status: status(&e),
+                        verdict,
+                    }
                 })
             }
-        })
-        .retry(backoff)
-        .when(|e: &CallError| e.retry)
-        .notify(|e: &CallError, wait| tracing::debug!(error = %e.error.message, wait_ms = wait.as_millis() as u64, "Retrying AWS call."))
+        };
+        retry::run(
+            &self.policy,
+            Some(&self.pacer),
+            Some(&self.cancel),
+            attempt,
+            |e: &CallError| e.verdict,
+        )
         .await
+        .map_err(|f| match f.error {
+            Some(e) if !f.cancelled => e,
+            _ => CallError {
+                error: ConnectorError::transient("run cancelled"),
+                status: None,
+                verdict: Verdict::Stop,
+            },
+        })
     }
 }
 
@@ -219,8 +237,7 @@ where
 }
 
 /// Collects every page of a token-paged listing. `page(token)` returns one page's
-/// items and the next token; the listing ends at a missing, empty or repeated
-/// token (moto ignores page sizes and never sends one).
+/// items and the next token (moto ignores page sizes and never sends one).
 pub async fn all_pages<T, F, Fut>(
     cx: &crate::connector::Context,
     mut page: F,
@@ -230,16 +247,14 @@ where
     Fut: Future<Output = Result<(Vec<T>, Option<String>), ConnectorError>>,
 {
     let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    let mut pages = crate::http::paginate::TokenPages::new();
+    while let Some(token) = pages.next_page() {
         cx.ensure_active()?;
-        let (items, next) = page(token.clone()).await?;
+        let (items, next) = page(token).await?;
         out.extend(items);
-        match next {
-            Some(t) if !t.is_empty() && Some(&t) != token.as_ref() => token = Some(t),
-            _ => return Ok(out),
-        }
+        pages.advance(next);
     }
+    Ok(out)
 }
 
 fn between(text: &str, open: &str, close: &str) -> Option<String> {

@@ -1,5 +1,5 @@
-//! HTTP and WebSocket APIs (API Gateway v2): `GetApis` (paged by `nextToken`),
-//! `GetStages`, then `ExportApi` (OAS30, JSON) per stage. Where AWS cannot export
+//! HTTP and WebSocket APIs (API Gateway v2): `GetApis` (paged by `nextToken`) and
+//! `GetStages` list; `ExportApi` (OAS30, JSON) per stage downloads. Where AWS cannot export
 //! (WebSocket APIs; endpoints without `ExportApi`, such as moto), the document is
 //! built from `GetRoutes` ([`super::synth`]) and marked synthesized.
 
@@ -9,7 +9,11 @@ use super::client::{RegionClients, all_pages};
 use super::params::AwsParams;
 use super::stage_selected;
 use super::synth::{self, ApiShape};
-use crate::connector::{Context, Document, FetchOutcome, Fetched};
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+
+use crate::connector::{Context, Document, Item, Listed, Listing, fetch};
 use crate::error::{ConnectorError, ErrorKind};
 use crate::normalize::DefinitionFormat;
 
@@ -94,28 +98,34 @@ fn invoke_url(api: &aws_sdk_apigatewayv2::types::Api, region: &str, stage: &str)
     }
 }
 
-pub async fn fetch(
-    r: &RegionClients,
-    p: &AwsParams,
+/// A stage's revision: its deployment and last update. An auto-deployed stage
+/// without a deployment id (moto) has none: downloaded every run.
+fn revision(stage: &aws_sdk_apigatewayv2::types::Stage) -> Option<String> {
+    let deployment = stage.deployment_id()?;
+    Some(format!(
+        "{deployment}|{}",
+        stage.last_updated_date().map(|d| d.secs()).unwrap_or(0)
+    ))
+}
+
+pub async fn list(
+    r: &Arc<RegionClients>,
+    p: &Arc<AwsParams>,
     account: &str,
     cx: &Context,
-) -> Result<Vec<Fetched>, ConnectorError> {
-    let mut items = Vec::new();
+    out: &Listing,
+) -> Result<(), ConnectorError> {
     for api in apis(r, cx).await? {
         cx.ensure_active()?;
         let id = api.api_id().unwrap_or_default().to_owned();
         let name = api.name().unwrap_or(&id).to_owned();
-        let websocket = matches!(api.protocol_type(), Some(ProtocolType::Websocket));
         let api_key = format!("{account}:{}:{id}", r.region);
         let all = match stages(r, cx, &id).await {
             Ok(s) => s,
             Err(e) if e.kind == ErrorKind::Auth => return Err(e),
             Err(e) => {
-                items.push(Fetched {
-                    external_key: api_key,
-                    name: Some(name),
-                    outcome: FetchOutcome::Failed(e),
-                });
+                out.push(Listed::new(api_key, Item::Failed(e)).named(name))
+                    .await?;
                 continue;
             }
         };
@@ -132,87 +142,100 @@ pub async fn fetch(
             } else {
                 "no deployed stage matches `stages`"
             };
-            items.push(Fetched {
-                external_key: api_key,
-                name: Some(name),
-                outcome: FetchOutcome::Skipped {
-                    reason: reason.into(),
-                },
-            });
+            let skipped = Item::Skipped {
+                reason: reason.into(),
+            };
+            out.push(Listed::new(api_key, skipped).named(name)).await?;
             continue;
         }
-        let mut routes: Option<Result<Vec<String>, ConnectorError>> = None;
+        // The stages of one API share one `GetRoutes`, made the first time a
+        // stage needs it.
+        let routes = Arc::new(OnceCell::new());
         for stage in deployed {
             let stage_name = stage.stage_name().unwrap_or_default().to_owned();
-            let url = invoke_url(&api, &r.region, &stage_name);
-            let exported = if websocket {
-                None
-            } else {
-                let export = || {
-                    r.v2.export_api()
-                        .api_id(&id)
-                        .specification("OAS30")
-                        .output_type("JSON")
-                        .stage_name(&stage_name)
-                        .send()
-                };
-                match r.call("ExportApi", export).await {
-                    Ok(out) => Some(Ok(out
-                        .body()
-                        .map(|b| b.as_ref().to_vec())
-                        .unwrap_or_default())),
-                    // Not exportable here: build it from the routes below.
-                    Err(e) if matches!(e.status, Some(400 | 404)) => None,
-                    Err(e) => Some(Err(e.error)),
-                }
+            let export = Export {
+                r: r.clone(),
+                cx: cx.clone(),
+                api: api.clone(),
+                stage: stage_name.clone(),
+                routes: routes.clone(),
             };
-            let outcome = match exported {
-                Some(Ok(bytes)) => FetchOutcome::Document(Document {
-                    bytes,
-                    format_hint: Some(DefinitionFormat::Openapi3),
-                    content_type: Some("application/json".into()),
-                    file_name: None,
-                    urls: vec![url],
-                    synthesized: false,
-                }),
-                Some(Err(e)) => FetchOutcome::Failed(e),
-                None => {
-                    if routes.is_none() {
-                        routes = Some(route_keys(r, cx, &id).await);
-                    }
-                    match routes.as_ref() {
-                        Some(Ok(keys)) => {
-                            let protocol = if websocket { "WEBSOCKET" } else { "HTTP" };
-                            let shape = ApiShape {
-                                api_id: &id,
-                                name: &name,
-                                version: api.version(),
-                                protocol,
-                                stage: &stage_name,
-                                invoke_url: &url,
-                            };
-                            FetchOutcome::Document(Document {
-                                bytes: synth::document(&shape, keys),
-                                format_hint: Some(DefinitionFormat::Openapi3),
-                                content_type: Some("application/json".into()),
-                                file_name: None,
-                                urls: vec![url],
-                                synthesized: true,
-                            })
-                        }
-                        Some(Err(e)) => FetchOutcome::Failed(e.clone()),
-                        None => {
-                            FetchOutcome::Failed(ConnectorError::protocol("routes unavailable"))
-                        }
-                    }
-                }
-            };
-            items.push(Fetched {
-                external_key: format!("{api_key}:{stage_name}"),
-                name: Some(format!("{name} ({stage_name})")),
-                outcome,
-            });
+            let mut listed = Listed::new(format!("{api_key}:{stage_name}"), fetch(export.run()))
+                .named(format!("{name} ({stage_name})"));
+            listed.revision = revision(stage);
+            out.push(listed).await?;
         }
     }
-    Ok(items)
+    Ok(())
+}
+
+type Routes = Arc<OnceCell<Result<Vec<String>, ConnectorError>>>;
+
+struct Export {
+    r: Arc<RegionClients>,
+    cx: Context,
+    api: aws_sdk_apigatewayv2::types::Api,
+    stage: String,
+    routes: Routes,
+}
+
+impl Export {
+    async fn run(self) -> Result<Document, ConnectorError> {
+        let Export {
+            r,
+            cx,
+            api,
+            stage,
+            routes,
+        } = self;
+        let id = api.api_id().unwrap_or_default().to_owned();
+        let websocket = matches!(api.protocol_type(), Some(ProtocolType::Websocket));
+        let url = invoke_url(&api, &r.region, &stage);
+        if !websocket {
+            let export = || {
+                r.v2.export_api()
+                    .api_id(&id)
+                    .specification("OAS30")
+                    .output_type("JSON")
+                    .stage_name(&stage)
+                    .send()
+            };
+            match r.call("ExportApi", export).await {
+                Ok(out) => {
+                    return Ok(Document {
+                        bytes: out.body().map(|b| b.as_ref().to_vec()).unwrap_or_default(),
+                        format_hint: Some(DefinitionFormat::Openapi3),
+                        content_type: Some("application/json".into()),
+                        file_name: None,
+                        urls: vec![url],
+                        synthesized: false,
+                    });
+                }
+                // Not exportable here: build it from the routes below.
+                Err(e) if matches!(e.status, Some(400 | 404)) => {}
+                Err(e) => return Err(e.error),
+            }
+        }
+        let keys = routes
+            .get_or_init(|| async { route_keys(&r, &cx, &id).await })
+            .await
+            .clone()?;
+        let name = api.name().unwrap_or(&id).to_owned();
+        let shape = ApiShape {
+            api_id: &id,
+            name: &name,
+            version: api.version(),
+            protocol: if websocket { "WEBSOCKET" } else { "HTTP" },
+            stage: &stage,
+            invoke_url: &url,
+        };
+        Ok(Document {
+            bytes: synth::document(&shape, &keys),
+            format_hint: Some(DefinitionFormat::Openapi3),
+            content_type: Some("application/json".into()),
+            file_name: None,
+            urls: vec![url],
+            synthesized: true,
+        })
+    }
 }

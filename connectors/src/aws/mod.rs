@@ -13,6 +13,8 @@
 //! - Regions: `regions`, or every public region where API Gateway runs; in that case
 //!   regions that refuse the credentials (opt-in regions not enabled) are skipped, and
 //!   only a refusal everywhere fails the run.
+//! - Revisions: a stage's deployment (with its documentation version and last
+//!   update), so an unchanged account downloads no export.
 //! - `check()` makes one `GetRestApis` call per region.
 
 mod client;
@@ -22,25 +24,38 @@ mod regions;
 mod rest;
 pub mod synth;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use serde_json::Value;
 
 use self::client::{RegionClients, base_config};
-use self::params::AwsParams;
-use crate::connector::{Connector, Context, FetchOutcome, Fetched};
+use self::params::{AwsApiGatewayParameters, AwsParams};
+use crate::connector::{Connector, Context, Listing};
+use crate::descriptor::{Descriptor, read_for_build};
 use crate::error::{ConnectorError, ErrorKind};
+use crate::importer_type::ImporterType;
+use crate::registry::Environment;
+
+pub static DESCRIPTOR: Descriptor = Descriptor::new::<AwsApiGatewayParameters>(
+    ImporterType::AwsApiGateway,
+    &["secretAccessKey", "clientSecret", "sessionToken"],
+    &["endpointUrl"],
+    build,
+);
+
+fn build(parameters: &Value, env: &Environment) -> Result<Box<dyn Connector>, ConnectorError> {
+    let p: AwsApiGatewayParameters = read_for_build(parameters, env)?;
+    Ok(Box::new(AwsConnector {
+        params: Arc::new(p.into()),
+    }))
+}
 
 pub struct AwsConnector {
-    params: AwsParams,
+    params: Arc<AwsParams>,
 }
 
 impl AwsConnector {
-    pub fn new(parameters: &Value) -> Result<Self, ConnectorError> {
-        let params =
-            params::parse(parameters).map_err(|e| ConnectorError::config(e.to_string()))?;
-        Ok(AwsConnector { params })
-    }
-
     fn regions(&self) -> (Vec<String>, bool) {
         match &self.params.regions {
             Some(list) => (list.clone(), true),
@@ -67,7 +82,7 @@ impl AwsConnector {
                 let said = e
                     .message()
                     .map(str::to_owned)
-                    .unwrap_or_else(|| e.to_string());
+                    .unwrap_or_else(|| crate::error::chain(&e));
                 let code = e.code().unwrap_or("");
                 Err(ConnectorError::auth(format!(
                     "AWS STS GetCallerIdentity: {said} ({code}); set organizationId to the account id to skip this call"
@@ -90,7 +105,7 @@ impl Connector for AwsConnector {
         let mut failures = Vec::new();
         for region in &regions {
             cx.ensure_active()?;
-            let r = RegionClients::new(&base, region, &self.params);
+            let r = RegionClients::new(&base, region, &self.params, cx.cancel.clone());
             if let Err(e) = r
                 .call("GetRestApis", || r.v1.get_rest_apis().limit(1).send())
                 .await
@@ -108,40 +123,36 @@ impl Connector for AwsConnector {
         }
     }
 
-    async fn fetch(&self, cx: &Context) -> Result<Vec<Fetched>, ConnectorError> {
+    async fn list(&self, cx: &Context, out: &Listing) -> Result<(), ConnectorError> {
         let base = base_config(&self.params).await;
         let account = self.account(&base).await?;
         let (regions, explicit) = self.regions();
-        let mut items = Vec::new();
         let mut refused = Vec::new();
         for region in &regions {
             cx.ensure_active()?;
-            let r = RegionClients::new(&base, region, &self.params);
-            let mut region_items = match rest::fetch(&r, &self.params, &account, cx).await {
-                Ok(v) => v,
+            let r = Arc::new(RegionClients::new(
+                &base,
+                region,
+                &self.params,
+                cx.cancel.clone(),
+            ));
+            match rest::list(&r, &self.params, &account, cx, out).await {
+                Ok(()) => {}
                 // A region the account has not enabled refuses the credentials.
                 Err(e) if !explicit && e.kind == ErrorKind::Auth => {
                     refused.push(e);
                     continue;
                 }
                 Err(e) => return Err(e),
-            };
-            if self.params.include_http_apis {
-                region_items.extend(http_apis::fetch(&r, &self.params, &account, cx).await?);
             }
-            items.extend(region_items);
+            if self.params.include_http_apis {
+                http_apis::list(&r, &self.params, &account, cx, out).await?;
+            }
         }
         if !refused.is_empty() && refused.len() == regions.len() {
             return Err(refused.swap_remove(0));
         }
-        tracing::debug!(
-            items = items.len(),
-            skipped = items
-                .iter()
-                .filter(|i| matches!(i.outcome, FetchOutcome::Skipped { .. }))
-                .count(),
-            "AWS listing done."
-        );
-        Ok(items)
+        tracing::debug!(items = out.pushed(), "AWS listing done.");
+        Ok(())
     }
 }

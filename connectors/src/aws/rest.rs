@@ -1,19 +1,22 @@
-//! REST APIs (API Gateway v1): `GetRestApis` (paged by `position`), `GetStages`
-//! per API, `GetExport` per deployed stage. One item per API × stage; an API with
-//! no deployed stage is reported as skipped.
+//! REST APIs (API Gateway v1): `GetRestApis` (paged by `position`) and `GetStages`
+//! per API list; `GetExport` per deployed stage downloads. One item per API ×
+//! stage, its revision the stage's deployment; an API with no deployed stage is
+//! reported as skipped.
+
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::client::{RegionClients, all_pages};
-use super::params::AwsParams;
+use super::params::{AwsParams, ExportType};
 use super::stage_selected;
-use crate::connector::{Context, Document, FetchOutcome, Fetched};
+use crate::connector::{Context, Document, Item, Listed, Listing, fetch};
 use crate::error::{ConnectorError, ErrorKind};
 use crate::normalize::DefinitionFormat;
 
 const PAGE: i32 = 500;
 
-pub async fn list(
+pub async fn rest_apis(
     r: &RegionClients,
     cx: &Context,
 ) -> Result<Vec<aws_sdk_apigateway::types::RestApi>, ConnectorError> {
@@ -67,15 +70,26 @@ pub fn stabilize(body: &[u8], api_version: Option<&str>, deployment: &str) -> Ve
     serde_json::to_vec_pretty(&doc).unwrap_or_else(|_| body.to_vec())
 }
 
-pub async fn fetch(
-    r: &RegionClients,
-    p: &AwsParams,
+/// A stage's revision: its deployment with its documentation version and last
+/// update, which change whenever what `GetExport` returns can change. `None`
+/// without a deployment id (nothing reliable to compare): downloaded every run.
+fn revision(stage: &aws_sdk_apigateway::types::Stage) -> Option<String> {
+    let deployment = stage.deployment_id()?;
+    Some(format!(
+        "{deployment}|{}|{}",
+        stage.documentation_version().unwrap_or(""),
+        stage.last_updated_date().map(|d| d.secs()).unwrap_or(0)
+    ))
+}
+
+pub async fn list(
+    r: &Arc<RegionClients>,
+    p: &Arc<AwsParams>,
     account: &str,
     cx: &Context,
-) -> Result<Vec<Fetched>, ConnectorError> {
-    let apis = list(r, cx).await?;
-    let mut items = Vec::new();
-    for api in apis {
+    out: &Listing,
+) -> Result<(), ConnectorError> {
+    for api in rest_apis(r, cx).await? {
         cx.ensure_active()?;
         let id = api.id().unwrap_or_default().to_owned();
         let name = api.name().unwrap_or(&id).to_owned();
@@ -85,17 +99,11 @@ pub async fn fetch(
             .await
         {
             Ok(s) => s.item().to_vec(),
+            // Credentials that stop working mid-run fail the run, not one item.
+            Err(e) if e.error.kind == ErrorKind::Auth => return Err(e.error),
             Err(e) => {
-                let err = e.error;
-                // Credentials that stop working mid-run fail the run, not one item.
-                if err.kind == ErrorKind::Auth {
-                    return Err(err);
-                }
-                items.push(Fetched {
-                    external_key: api_key,
-                    name: Some(name),
-                    outcome: FetchOutcome::Failed(err),
-                });
+                out.push(Listed::new(api_key, Item::Failed(e.error)).named(name))
+                    .await?;
                 continue;
             }
         };
@@ -111,70 +119,82 @@ pub async fn fetch(
             } else {
                 "no deployed stage matches `stages`"
             };
-            items.push(Fetched {
-                external_key: api_key,
-                name: Some(name),
-                outcome: FetchOutcome::Skipped {
-                    reason: reason.into(),
-                },
-            });
+            let skipped = Item::Skipped {
+                reason: reason.into(),
+            };
+            out.push(Listed::new(api_key, skipped).named(name)).await?;
             continue;
         }
         for stage in deployed {
-            let stage_name = stage.stage_name().unwrap_or_default();
+            let stage_name = stage.stage_name().unwrap_or_default().to_owned();
             let key = format!("{api_key}:{stage_name}");
             let display = format!("{name} ({stage_name})");
-            let export = || {
-                let mut req =
-                    r.v1.get_export()
-                        .rest_api_id(&id)
-                        .stage_name(stage_name)
-                        .export_type(&p.export_type)
-                        .accepts("application/json");
-                if let Some(ext) = &p.extensions {
-                    req = req.parameters("extensions", ext);
-                }
-                req.send()
+            let export = Export {
+                r: r.clone(),
+                p: p.clone(),
+                id: id.clone(),
+                stage: stage_name,
+                api_version: api.version().map(str::to_owned),
+                deployment: stage.deployment_id().unwrap_or_default().to_owned(),
             };
-            let outcome = match r.call("GetExport", export).await {
-                Ok(out) => {
-                    let body = out.body().map(|b| b.as_ref().to_vec()).unwrap_or_default();
-                    FetchOutcome::Document(Document {
-                        bytes: stabilize(
-                            &body,
-                            api.version(),
-                            stage.deployment_id().unwrap_or_default(),
-                        ),
-                        format_hint: Some(if p.export_type == "swagger" {
-                            DefinitionFormat::Openapi2
-                        } else {
-                            DefinitionFormat::Openapi3
-                        }),
-                        content_type: Some("application/json".into()),
-                        file_name: None,
-                        urls: vec![format!(
-                            "https://{id}.execute-api.{}.amazonaws.com/{stage_name}",
-                            r.region
-                        )],
-                        synthesized: false,
-                    })
-                }
-                Err(e) => {
-                    let err = e.error;
-                    if err.kind == ErrorKind::Auth {
-                        return Err(err);
-                    }
-                    FetchOutcome::Failed(err)
-                }
-            };
-            items.push(Fetched {
-                external_key: key,
-                name: Some(display),
-                outcome,
-            });
+            let mut listed = Listed::new(key, fetch(export.run())).named(display);
+            listed.revision = revision(stage);
+            out.push(listed).await?;
         }
     }
-    Ok(items)
+    Ok(())
+}
+
+/// What downloading one stage's export needs.
+struct Export {
+    r: Arc<RegionClients>,
+    p: Arc<AwsParams>,
+    id: String,
+    stage: String,
+    api_version: Option<String>,
+    deployment: String,
+}
+
+impl Export {
+    async fn run(self) -> Result<Document, ConnectorError> {
+        let Export {
+            r,
+            p,
+            id,
+            stage,
+            api_version,
+            deployment,
+        } = self;
+        let export = || {
+            let mut req =
+                r.v1.get_export()
+                    .rest_api_id(&id)
+                    .stage_name(&stage)
+                    .export_type(p.export_type.as_str())
+                    .accepts("application/json");
+            if let Some(ext) = p.extensions {
+                req = req.parameters("extensions", ext.as_str());
+            }
+            req.send()
+        };
+        let out = r.call("GetExport", export).await.map_err(|e| e.error)?;
+        let body = out.body().map(|b| b.as_ref().to_vec()).unwrap_or_default();
+        Ok(Document {
+            bytes: stabilize(&body, api_version.as_deref(), &deployment),
+            format_hint: Some(if p.export_type == ExportType::Swagger {
+                DefinitionFormat::Openapi2
+            } else {
+                DefinitionFormat::Openapi3
+            }),
+            content_type: Some("application/json".into()),
+            file_name: None,
+            urls: vec![format!(
+                "https://{id}.execute-api.{}.amazonaws.com/{stage}",
+                r.region
+            )],
+            synthesized: false,
+        })
+    }
 }
 
 #[cfg(test)]
