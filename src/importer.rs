@@ -48,7 +48,10 @@ pub struct UpdateFrequency {
     #[serde(default = "default_unit")]
     pub unit: FrequencyUnit,
     /// A positive integer (at most 10000).
-    #[serde(default = "default_value")]
+    #[serde(
+        default = "default_value",
+        deserialize_with = "apihub_connectors::params::whole"
+    )]
     #[schema(minimum = 1, maximum = 10000)]
     pub value: u32,
 }

@@ -25,27 +25,38 @@ const SEALED: &str = "$sealed";
 const VERSION: &str = "v1";
 const NONCE_LEN: usize = 12;
 
-/// Parameter names whose values are secrets (compared case-insensitively).
-pub const SECRET_KEYS: &[&str] = &[
-    "clientSecret",
-    "secretAccessKey",
-    "sessionToken",
-    "password",
-    "token",
-    "adminToken",
-    "apiKey",
-    "serviceAccountKeyJson",
-    "refreshToken",
-    "registrationToken",
-    "accessToken",
-    "privateKey",
-    "personalAccessToken",
-    "sasToken",
-    "connectionString",
-];
+/// Which parameters of an importer are secrets, and which decide where they are
+/// sent: exactly what its type's descriptor declares; for a type without a
+/// connector in this build (free-form parameters), names that look like
+/// credentials or destinations, at any depth.
+#[derive(Clone, Copy)]
+pub enum Rules {
+    Typed(&'static apihub_connectors::Descriptor),
+    FreeForm,
+}
 
-pub fn is_secret_key(key: &str) -> bool {
-    SECRET_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+impl Rules {
+    pub fn of(kind: Option<apihub_connectors::ImporterType>) -> Rules {
+        match kind.and_then(apihub_connectors::descriptor) {
+            Some(d) => Rules::Typed(d),
+            None => Rules::FreeForm,
+        }
+    }
+
+    /// `depth` 0 is a top-level parameter.
+    pub fn is_secret(self, key: &str, depth: usize) -> bool {
+        match self {
+            Rules::Typed(d) => depth == 0 && d.is_secret(key),
+            Rules::FreeForm => apihub_connectors::secret_names::looks_secret(key),
+        }
+    }
+
+    pub fn is_destination(self, key: &str) -> bool {
+        match self {
+            Rules::Typed(d) => d.is_destination(key),
+            Rules::FreeForm => is_destination_key(key),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -136,15 +147,16 @@ impl Cipher {
     pub fn seal_parameters(
         &self,
         owner: &str,
+        rules: Rules,
         input: &Value,
         previous: Option<&Value>,
     ) -> Result<Value, SecretError> {
         // A kept secret may only go where it went before: a token holder must not
         // be able to point an importer at their own host and have the daemon send
         // it the stored credentials.
-        let moved = previous.and_then(|p| destination_change(input, p));
+        let moved = previous.and_then(|p| destination_change(rules, input, p));
         if let Some(changed) = moved
-            && let Some(field) = first_mask(input, "parameters")
+            && let Some(field) = first_mask(rules, input, "parameters", 0)
         {
             return Err(SecretError::Field {
                 field,
@@ -153,13 +165,15 @@ impl Cipher {
                 ),
             });
         }
-        self.seal_walk(owner, "parameters", input, previous)
+        self.seal_walk(owner, rules, "parameters", 0, input, previous)
     }
 
     fn seal_walk(
         &self,
         owner: &str,
+        rules: Rules,
         path: &str,
+        depth: usize,
         input: &Value,
         previous: Option<&Value>,
     ) -> Result<Value, SecretError> {
@@ -169,7 +183,7 @@ impl Cipher {
                 for (k, v) in map {
                     let child = format!("{path}.{k}");
                     let prev = previous.and_then(|p| p.get(k));
-                    let sealed = if is_secret_key(k) && !v.is_null() {
+                    let sealed = if rules.is_secret(k, depth) && !v.is_null() {
                         if v.as_str() == Some(MASK) {
                             match prev.filter(|p| sealed_blob(p).is_some()) {
                                 Some(p) => p.clone(),
@@ -184,7 +198,7 @@ impl Cipher {
                             self.seal(&format!("{owner}/{child}"), v)?
                         }
                     } else {
-                        self.seal_walk(owner, &child, v, prev)?
+                        self.seal_walk(owner, rules, &child, depth + 1, v, prev)?
                     };
                     out.insert(k.clone(), sealed);
                 }
@@ -195,7 +209,7 @@ impl Cipher {
                 .enumerate()
                 .map(|(i, v)| {
                     let prev = previous.and_then(|p| p.get(i));
-                    self.seal_walk(owner, &format!("{path}[{i}]"), v, prev)
+                    self.seal_walk(owner, rules, &format!("{path}[{i}]"), depth + 1, v, prev)
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
@@ -229,9 +243,9 @@ impl Cipher {
     }
 }
 
-/// Whether a parameter decides where credentials are sent (a URL, host or
-/// endpoint, or the cloud that picks one).
-pub fn is_destination_key(key: &str) -> bool {
+/// Whether a free-form parameter decides where credentials are sent (a URL, host
+/// or endpoint, or the cloud that picks one).
+fn is_destination_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     [
         "url", "uri", "host", "hostname", "endpoint", "server", "domain",
@@ -243,7 +257,7 @@ pub fn is_destination_key(key: &str) -> bool {
 
 /// The first destination parameter whose value differs between `input` and the
 /// stored `previous` parameters (added, removed or changed).
-fn destination_change(input: &Value, previous: &Value) -> Option<String> {
+fn destination_change(rules: Rules, input: &Value, previous: &Value) -> Option<String> {
     let (Value::Object(new), Value::Object(old)) = (input, previous) else {
         return None;
     };
@@ -251,7 +265,7 @@ fn destination_change(input: &Value, previous: &Value) -> Option<String> {
     keys.sort();
     keys.dedup();
     keys.into_iter()
-        .filter(|k| is_destination_key(k) && !is_secret_key(k))
+        .filter(|k| rules.is_destination(k) && !rules.is_secret(k, 0))
         .find(|k| {
             let norm = |v: Option<&Value>| v.filter(|v| !v.is_null()).cloned();
             norm(new.get(k.as_str())) != norm(old.get(k.as_str()))
@@ -260,20 +274,20 @@ fn destination_change(input: &Value, previous: &Value) -> Option<String> {
 }
 
 /// The path of the first masked secret in `input`, if any.
-pub fn first_mask(input: &Value, path: &str) -> Option<String> {
+pub fn first_mask(rules: Rules, input: &Value, path: &str, depth: usize) -> Option<String> {
     match input {
         Value::Object(map) => map.iter().find_map(|(k, v)| {
             let child = format!("{path}.{k}");
-            if is_secret_key(k) && v.as_str() == Some(MASK) {
+            if rules.is_secret(k, depth) && v.as_str() == Some(MASK) {
                 Some(child)
             } else {
-                first_mask(v, &child)
+                first_mask(rules, v, &child, depth + 1)
             }
         }),
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .find_map(|(i, v)| first_mask(v, &format!("{path}[{i}]"))),
+            .find_map(|(i, v)| first_mask(rules, v, &format!("{path}[{i}]"), depth + 1)),
         _ => None,
     }
 }
@@ -368,7 +382,9 @@ mod tests {
         let (_d, c) = cipher();
         let input =
             json!({"clientId": "id", "clientSecret": "s3cr3t", "nested": {"Password": "pw"}});
-        let sealed = c.seal_parameters("imp", &input, None).expect("seal");
+        let sealed = c
+            .seal_parameters("imp", Rules::FreeForm, &input, None)
+            .expect("seal");
         let text = sealed.to_string();
         assert!(
             !text.contains("s3cr3t") && !text.contains("\"pw\""),
@@ -387,17 +403,22 @@ mod tests {
     fn mask_keeps_previous_secret_and_fails_without_one() {
         let (_d, c) = cipher();
         let first = c
-            .seal_parameters("imp", &json!({"token": "t1"}), None)
+            .seal_parameters("imp", Rules::FreeForm, &json!({"token": "t1"}), None)
             .expect("seal");
         let again = c
-            .seal_parameters("imp", &json!({"token": MASK}), Some(&first))
+            .seal_parameters(
+                "imp",
+                Rules::FreeForm,
+                &json!({"token": MASK}),
+                Some(&first),
+            )
             .expect("seal");
         assert_eq!(
             c.open_parameters("imp", &again).expect("open"),
             json!({"token": "t1"})
         );
         let err = c
-            .seal_parameters("imp", &json!({"token": MASK}), None)
+            .seal_parameters("imp", Rules::FreeForm, &json!({"token": MASK}), None)
             .expect_err("no secret");
         assert!(err.to_string().contains("parameters.token"), "{err}");
     }
@@ -409,6 +430,7 @@ mod tests {
         let first = c
             .seal_parameters(
                 "imp",
+                Rules::FreeForm,
                 &json!({"endpointUrl": "https://apigateway.eu-west-1.amazonaws.com", "clientId": "AK", "clientSecret": "s3cr3t"}),
                 None,
             )
@@ -420,7 +442,7 @@ mod tests {
         ];
         for input in moved {
             let err = c
-                .seal_parameters("imp", &input, Some(&first))
+                .seal_parameters("imp", Rules::FreeForm, &input, Some(&first))
                 .expect_err("moved");
             let text = err.to_string();
             assert!(text.starts_with("parameters.clientSecret:"), "{text}");
@@ -428,20 +450,25 @@ mod tests {
         }
         // The same destination keeps the secret; a new secret with a new destination is fine.
         let same = json!({"endpointUrl": "https://apigateway.eu-west-1.amazonaws.com", "clientId": "AK2", "clientSecret": MASK});
-        let kept = c.seal_parameters("imp", &same, Some(&first)).expect("kept");
+        let kept = c
+            .seal_parameters("imp", Rules::FreeForm, &same, Some(&first))
+            .expect("kept");
         assert_eq!(
             c.open_parameters("imp", &kept).expect("open")["clientSecret"],
             "s3cr3t"
         );
         let fresh = json!({"endpointUrl": "https://elsewhere.example", "clientSecret": "new"});
-        assert!(c.seal_parameters("imp", &fresh, Some(&first)).is_ok());
+        assert!(
+            c.seal_parameters("imp", Rules::FreeForm, &fresh, Some(&first))
+                .is_ok()
+        );
     }
 
     #[test]
     fn ciphertext_is_bound_to_its_owner() {
         let (_d, c) = cipher();
         let sealed = c
-            .seal_parameters("a", &json!({"token": "t"}), None)
+            .seal_parameters("a", Rules::FreeForm, &json!({"token": "t"}), None)
             .expect("seal");
         assert!(c.open_parameters("b", &sealed).is_err());
     }
@@ -452,7 +479,7 @@ mod tests {
         let path = dir.path().join("secret.key");
         let c1 = Cipher::load(None, &path).expect("create");
         let sealed = c1
-            .seal_parameters("o", &json!({"apiKey": "k"}), None)
+            .seal_parameters("o", Rules::FreeForm, &json!({"apiKey": "k"}), None)
             .expect("seal");
         let c2 = Cipher::load(None, &path).expect("reuse");
         assert_eq!(

@@ -27,6 +27,7 @@ pub const DEFAULT_CONCURRENT_FETCHES: usize = 4;
 pub struct CommonParameters {
     /// Documents downloaded, normalized and written at once while the listing goes
     /// on (1-32, default 4). A run holds at most this many documents in memory.
+    #[serde(default, deserialize_with = "whole_opt")]
     #[schema(minimum = 1, maximum = 32)]
     pub max_concurrent_fetches: Option<u32>,
 }
@@ -134,6 +135,28 @@ impl utoipa::PartialSchema for Secret {
 }
 
 impl utoipa::ToSchema for Secret {}
+
+/// A whole number, also when written `70.0` (JSON has one number type, and JSON
+/// Schema counts `70.0` as an integer).
+pub fn whole<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = serde_json::Number::deserialize(d)?;
+    if let Some(n) = v.as_u64() {
+        return u32::try_from(n).map_err(|_| serde::de::Error::custom("is too large"));
+    }
+    match v.as_f64() {
+        Some(f) if f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&f) => Ok(f as u32),
+        _ => Err(serde::de::Error::custom(format!(
+            "must be a non-negative whole number, not {v}"
+        ))),
+    }
+}
+
+/// [`whole`] for an optional field.
+pub fn whole_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    #[derive(Deserialize)]
+    struct W(#[serde(deserialize_with = "whole")] u32);
+    Ok(Option::<W>::deserialize(d)?.map(|W(n)| n))
+}
 
 /// A non-empty string (trimmed by the caller where that matters).
 pub fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {

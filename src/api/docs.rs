@@ -3,8 +3,9 @@
 //! operation has in common, so the document and the server agree on it (checked by
 //! schemathesis in the tests).
 
+use serde_json::{Value, json};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,7 +14,6 @@ use utoipa::{Modify, OpenApi, ToSchema};
         description = "Importers API (seed 000), API Hub inventory (seed 001), health and metrics of the apihub-importer daemon."
     ),
     modifiers(&Security),
-    components(schemas(AwsApiGatewayParameters, DirectoryParameters)),
     security(("xAuth" = []), ("bearer" = [])),
     tags(
         (name = "Importers", description = "Integrations that pull API definitions from gateways on a schedule."),
@@ -41,55 +41,6 @@ impl Modify for Security {
     }
 }
 
-/// `parameters` of an `aws_api_gateway` importer (checked at create and configure;
-/// a bad one is a 400 naming it). Secret values are stored encrypted and returned
-/// as `********`.
-#[derive(ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[allow(dead_code)] // documentation only; `apihub_connectors::aws::params` reads them
-pub struct AwsApiGatewayParameters {
-    /// Access key id (alias `clientId`). Without keys, the default AWS credential
-    /// chain is used (environment, profile, web identity / IRSA, instance metadata).
-    access_key_id: Option<String>,
-    /// Secret access key (alias `clientSecret`); secret.
-    secret_access_key: Option<String>,
-    /// Session token of temporary keys; secret.
-    session_token: Option<String>,
-    /// AWS account id used in external keys (alias `accountId`); default: asked from STS.
-    organization_id: Option<String>,
-    /// Regions to scan; default: every public region where API Gateway runs.
-    regions: Option<Vec<String>>,
-    /// IAM role to assume through STS first.
-    role_arn: Option<String>,
-    /// External id required by the role's trust policy.
-    external_id: Option<String>,
-    /// Session name of the assumed role (default `apihub-importer`).
-    role_session_name: Option<String>,
-    /// Also import HTTP and WebSocket APIs (default true).
-    include_http_apis: Option<bool>,
-    /// Glob patterns of stage names to import (default: every deployed stage).
-    stages: Option<Vec<String>>,
-    /// `oas30` (default) or `swagger`.
-    export_type: Option<String>,
-    /// `none` (default), `integrations`, `apigateway` or `authorizers`.
-    extensions: Option<String>,
-    /// Another endpoint (private endpoints, LocalStack, moto).
-    endpoint_url: Option<String>,
-    /// Calls per second per region, 1-10 (default 5).
-    max_requests_per_second: Option<u32>,
-    /// Attempts per call on throttling, 5xx and timeouts, 1-20 (default 8).
-    max_attempts: Option<u32>,
-}
-
-/// `parameters` of a `directory` importer (an extension beyond seed 000).
-#[derive(ToSchema)]
-#[allow(dead_code)] // documentation only; `apihub_connectors::directory` reads it
-pub struct DirectoryParameters {
-    /// Folder whose definition files are imported, recursively; it must resolve
-    /// inside one of `importers.directory_roots`.
-    path: String,
-}
-
 /// Completes the generated document so it says what the server does, for rules
 /// that live in code rather than in types (checked by schemathesis in the tests):
 /// - answers every operation may give, where a handler does not document them:
@@ -104,15 +55,182 @@ pub struct DirectoryParameters {
 ///
 /// The result is JSON, not utoipa's model: these keywords (`anyOf` beside
 /// `properties`, `not`) do not fit its schema enum.
-pub fn finish(openapi: &utoipa::openapi::OpenApi) -> serde_json::Value {
+pub fn finish(openapi: &utoipa::openapi::OpenApi, env: &apihub_connectors::Environment) -> Value {
     let mut doc = serde_json::to_value(openapi).unwrap_or_default();
     standard_responses(&mut doc);
     closed_request_bodies(&mut doc);
     name_rules(&mut doc);
+    parameters_by_type(&mut doc, env);
+    links(&mut doc);
     doc
 }
 
-fn standard_responses(doc: &mut serde_json::Value) {
+/// OpenAPI links from the operations that create things to those that use them,
+/// so clients (and schemathesis's stateful phase) can follow an id from one answer
+/// to the next request.
+fn links(doc: &mut Value) {
+    const IMPORTERS: &str = "/api/apihub/v1/importers";
+    const TARGETS: &str = "/api/apihub/v1/inventory/api-targets/create-from-definition";
+    const LINKS: &str = "/api/apihub/v1/inventory/links";
+    /// (path, method, status, operations it leads to, (parameter, value) pairs).
+    type Link<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a [&'a str],
+        &'a [(&'a str, &'a str)],
+    );
+    let table: [Link; 3] = [
+        (
+            IMPORTERS,
+            "post",
+            "200",
+            &[
+                "get_importer",
+                "configure_importer",
+                "delete_importer",
+                "trigger_importer",
+                "check_importer",
+                "list_runs",
+            ],
+            &[("importerId", "$response.body#/importerId")],
+        ),
+        (
+            TARGETS,
+            "post",
+            "200",
+            &[
+                "get_target",
+                "patch_target",
+                "delete_target",
+                "definition_content",
+                "replace_definition",
+            ],
+            &[
+                ("apiTargetId", "$response.body#/id"),
+                ("definitionId", "$response.body#/definitions/0/id"),
+            ],
+        ),
+        (
+            LINKS,
+            "post",
+            "200",
+            &["get_link", "delete_link"],
+            &[("linkId", "$response.body#/id")],
+        ),
+    ];
+    for (path, method, status, targets, params) in table {
+        let Some(resp) = doc["paths"][path][method]["responses"][status].as_object_mut() else {
+            continue;
+        };
+        let mut links = serde_json::Map::new();
+        for op in targets {
+            let wanted: &[&str] = match *op {
+                "definition_content" | "replace_definition" => &["apiTargetId", "definitionId"],
+                _ => &["importerId", "apiTargetId", "linkId"],
+            };
+            let parameters: serde_json::Map<String, Value> = params
+                .iter()
+                .filter(|(name, _)| wanted.contains(name))
+                .map(|(name, expr)| ((*name).to_owned(), Value::String((*expr).to_owned())))
+                .collect();
+            links.insert(
+                (*op).to_owned(),
+                json!({"operationId": op, "parameters": parameters}),
+            );
+        }
+        resp.insert("links".into(), Value::Object(links));
+    }
+}
+
+/// One `<Type>Parameters` schema per connector of this build (from its
+/// descriptor), and an importer request whose `parameters` must fit its `type`.
+/// Types without a connector take any object. An importer without a type cannot
+/// be `Active` (it could never run).
+fn parameters_by_type(doc: &mut Value, env: &apihub_connectors::Environment) {
+    use apihub_connectors::ImporterType;
+    let spellings = |t: ImporterType| {
+        let mut v = vec![t.request_str(), t.as_str()];
+        v.dedup();
+        v
+    };
+    let mut variants = Vec::new();
+    let mut untyped: Vec<&str> = Vec::new();
+    for t in ImporterType::ALL {
+        let Some(d) = apihub_connectors::descriptor(*t) else {
+            untyped.extend(spellings(*t));
+            continue;
+        };
+        let (name, mut schema) = (d.schema)();
+        if *t == ImporterType::Directory {
+            directory_path_pattern(&mut schema, env);
+        }
+        let needs_parameters = schema["required"].as_array().is_some_and(|r| !r.is_empty());
+        doc["components"]["schemas"][&name] = schema;
+        let reference = json!({"$ref": format!("#/components/schemas/{name}")});
+        variants.push(if needs_parameters {
+            json!({"required": ["type", "parameters"],
+                   "properties": {"type": {"enum": spellings(*t)}, "parameters": reference}})
+        } else {
+            json!({"required": ["type"],
+                   "properties": {"type": {"enum": spellings(*t)},
+                                  "parameters": {"anyOf": [reference, {"type": "null"}]}}})
+        });
+    }
+    if !untyped.is_empty() {
+        variants.push(json!({"required": ["type"],
+            "properties": {"type": {"enum": untyped}, "parameters": {"type": ["object", "null"]}}}));
+    }
+    let not_active = json!({"not": {"const": "Active"}});
+    variants.push(json!({"required": ["type"], "properties": {"type": {"type": "null"}, "status": not_active}}));
+    variants.push(json!({"not": {"required": ["type"]}, "properties": {"status": not_active}}));
+    if let Some(req) = doc["components"]["schemas"]["ImporterRequest"].as_object_mut() {
+        req.insert("anyOf".into(), Value::Array(variants));
+    }
+}
+
+/// The documented `path` of a `directory` importer: an absolute path under one of
+/// the configured roots, without `..` segments (relative paths are accepted too,
+/// and resolved against the daemon's working directory).
+fn directory_path_pattern(schema: &mut Value, env: &apihub_connectors::Environment) {
+    let mut roots: Vec<String> = Vec::new();
+    for r in &env.directory_roots {
+        let abs = if r.is_absolute() {
+            r.clone()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(r)
+        };
+        roots.push(abs.display().to_string());
+        if let Ok(real) = std::fs::canonicalize(r) {
+            roots.push(real.display().to_string());
+        }
+    }
+    roots.sort();
+    roots.dedup();
+    let alternatives: Vec<String> = roots
+        .iter()
+        .map(|r| regex_escape(r.trim_end_matches('/')))
+        .collect();
+    if alternatives.is_empty() {
+        return;
+    }
+    let segment = r"(?!\.\.(/|$))(?!\.(/|$))[^/\x00]{1,255}";
+    schema["properties"]["path"]["pattern"] =
+        Value::String(format!("^({})(/{segment})*/?$", alternatives.join("|")));
+}
+
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn standard_responses(doc: &mut Value) {
     let Some(paths) = doc["paths"].as_object_mut() else {
         return;
     };
@@ -127,16 +245,14 @@ fn standard_responses(doc: &mut serde_json::Value) {
                 continue;
             };
             if public {
-                op.insert("security".into(), serde_json::json!([]));
+                op.insert("security".into(), json!([]));
                 continue;
             }
             let json_body = op
                 .get("requestBody")
                 .and_then(|b| b.get("content"))
                 .is_some_and(|c| c.get("application/json").is_some());
-            let responses = op
-                .entry("responses")
-                .or_insert_with(|| serde_json::json!({}));
+            let responses = op.entry("responses").or_insert_with(|| json!({}));
             let mut add = |code: &str, what: &str| {
                 if let Some(r) = responses.as_object_mut() {
                     r.entry(code).or_insert_with(|| error_response(what));
@@ -170,23 +286,18 @@ const REQUEST_SCHEMAS: &[&str] = &[
     "ScanProfile",
     "RemoteTargetExtra",
     "ExportRequest",
-    "AwsApiGatewayParameters",
-    "DirectoryParameters",
 ];
 
-fn closed_request_bodies(doc: &mut serde_json::Value) {
+fn closed_request_bodies(doc: &mut Value) {
     for name in REQUEST_SCHEMAS {
         if let Some(schema) = doc["components"]["schemas"][name].as_object_mut() {
-            schema.insert(
-                "additionalProperties".into(),
-                serde_json::Value::Bool(false),
-            );
+            schema.insert("additionalProperties".into(), Value::Bool(false));
         }
     }
 }
 
-fn name_rules(doc: &mut serde_json::Value) {
-    let pattern = serde_json::Value::String(crate::text::name_pattern());
+fn name_rules(doc: &mut Value) {
+    let pattern = Value::String(crate::text::name_pattern());
     for schema in ["ImporterRequest", "TargetPatchRequest"] {
         if let Some(name) =
             doc["components"]["schemas"][schema]["properties"]["name"].as_object_mut()
@@ -203,20 +314,10 @@ fn name_rules(doc: &mut serde_json::Value) {
             }
         }
     }
-    // `status: Active` needs a `type` (without one the importer could never run).
-    if let Some(req) = doc["components"]["schemas"]["ImporterRequest"].as_object_mut() {
-        req.insert(
-            "anyOf".into(),
-            serde_json::json!([
-                {"required": ["type"], "properties": {"type": {"type": "string"}}},
-                {"properties": {"status": {"not": {"const": "Active"}}}}
-            ]),
-        );
-    }
 }
 
-fn error_response(description: &str) -> serde_json::Value {
-    serde_json::json!({
+fn error_response(description: &str) -> Value {
+    json!({
         "description": description,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
     })

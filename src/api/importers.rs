@@ -16,7 +16,7 @@ use super::error::{ApiError, ErrorEnvelope};
 use super::extract::{ApiJson, ApiQuery};
 use crate::clock::format_ms;
 use crate::importer::{ImporterSpec, ImporterStatus, SyncStatus, UpdateFrequency};
-use crate::secrets::{SecretError, mask_parameters};
+use crate::secrets::{Rules, SecretError, mask_parameters};
 use crate::store::{ImporterRow, NewImporter, RunPage, StoreError};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -49,9 +49,10 @@ pub struct ImporterRequest {
     /// How often the importer runs; null means daily.
     #[serde(default)]
     pub update_frequency: Option<UpdateFrequency>,
-    /// Connection parameters of the type (see the `AwsApiGatewayParameters` and
-    /// `DirectoryParameters` schemas). Secret values are stored encrypted and
-    /// returned as `********`; sending `********` back keeps the stored secret.
+    /// Connection parameters of the type: the `<Type>Parameters` schema of each
+    /// type with a connector (`AwsApiGatewayParameters`, `DirectoryParameters`, ...);
+    /// any object for the others. Secret values (`writeOnly`) are stored encrypted
+    /// and returned as `********`; sending `********` back keeps the stored secret.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub parameters: Option<Value>,
@@ -206,7 +207,7 @@ async fn create_importer(
     let id = uuid::Uuid::now_v7().to_string();
     let parameters = state
         .cipher
-        .seal_parameters(&id, &spec.parameters, None)
+        .seal_parameters(&id, Rules::of(spec.kind), &spec.parameters, None)
         .map_err(|e| ApiError::from(secret_error(e)))?;
     let row = state
         .store
@@ -265,7 +266,8 @@ async fn configure_importer(
     let seal = move |previous: &ImporterRow| {
         // Kept secrets belong to the platform they were given for.
         if previous.kind != kind
-            && let Some(field) = crate::secrets::first_mask(&input, "parameters")
+            && let Some(field) =
+                crate::secrets::first_mask(Rules::of(kind), &input, "parameters", 0)
         {
             return Err(StoreError::Rejected {
                 field,
@@ -273,7 +275,7 @@ async fn configure_importer(
             });
         }
         cipher
-            .seal_parameters(&owner, &input, Some(&previous.parameters))
+            .seal_parameters(&owner, Rules::of(kind), &input, Some(&previous.parameters))
             .map_err(secret_error)
     };
     let result = state

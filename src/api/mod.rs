@@ -127,12 +127,13 @@ pub fn router(state: AppState, settings: RouterSettings) -> (Router, serde_json:
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(health::metrics));
+    let env = state.env.clone();
     let (api, openapi) = OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
         .merge(protected)
         .merge(public)
         .with_state(state)
         .split_for_parts();
-    let document = docs::finish(&openapi);
+    let document = docs::finish(&openapi, &env);
 
     let x_request_id = HeaderName::from_static("x-request-id");
     let router = api

@@ -155,6 +155,23 @@ impl Store {
             let parameters = seal(&old)?;
             let schedule_changed =
                 old.update_frequency != new.update_frequency || old.status != new.status;
+            // Recorded source revisions say "this content was written with these
+            // settings"; new settings (another export type, stages, folder) may
+            // make different documents of the same revision.
+            let settings_changed = old.kind != new.kind
+                || old.exclude_empty_specs != new.exclude_empty_specs
+                || crate::secrets::mask_parameters(&old.parameters)
+                    != crate::secrets::mask_parameters(&parameters);
+            if settings_changed {
+                tx.execute(
+                    "UPDATE api_targets SET source_revision = NULL WHERE importer_id = ?1",
+                    [&id],
+                )?;
+                tx.execute(
+                    "UPDATE remote_targets SET source_revision = NULL WHERE importer_id = ?1",
+                    [&id],
+                )?;
+            }
             let updated = tx.execute(
                 "UPDATE importers SET name = ?2, type = ?3, status = ?4, freq_unit = ?5, \
                  freq_value = ?6, parameters = ?7, exclude_empty_specs = ?8, updated_at = ?9, \

@@ -7,7 +7,10 @@
 //! on a pooled connection inside `spawn_blocking` (deadpool-sqlite's `interact`), so
 //! HTTP handlers never block the async runtime. Writes open `BEGIN IMMEDIATE`
 //! transactions: a writer takes the lock up front and waits on `busy_timeout` instead
-//! of failing with `SQLITE_BUSY` when a read transaction tries to upgrade.
+//! of failing with `SQLITE_BUSY` when a read transaction tries to upgrade. Writers of
+//! this process queue on an async mutex first, so only another process's writer
+//! (`apihub-importer sync`) ever makes one wait inside SQLite, whose busy handler
+//! sleeps in steps of up to 100 ms.
 //! Timestamps are stored as integer milliseconds since the Unix epoch (UTC).
 
 mod cursor;
@@ -59,6 +62,10 @@ pub enum StoreError {
 pub struct Store {
     pool: Pool,
     path: PathBuf,
+    /// One writer at a time in this process: SQLite allows one anyway, and its
+    /// busy handler sleeps in steps of up to 100 ms, so writers that queue here
+    /// instead of inside SQLite do not wait longer than the write ahead of them.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -96,7 +103,11 @@ impl Store {
             }))
             .build()
             .map_err(|e| StoreError::Pool(e.to_string()))?;
-        Ok(Store { pool, path })
+        Ok(Store {
+            pool,
+            path,
+            writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -133,6 +144,7 @@ impl Store {
         F: FnOnce(&Transaction<'_>) -> Result<R, StoreError> + Send + 'static,
         R: Send + 'static,
     {
+        let _turn = self.writer.lock().await;
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let out = f(&tx)?;

@@ -19,14 +19,16 @@ pub enum Fault {
     DropAfterForward,
 }
 
-/// The fault for the `n`-th request (1-based).
-pub type Schedule = fn(usize) -> Fault;
+/// The fault for the `n`-th request (1-based) that is the `attempt`-th with its
+/// `X-Request-Id` (1 for a request without one).
+pub type Schedule = fn(usize, usize) -> Fault;
 
 #[derive(Default)]
 pub struct Tally {
     pub requests: AtomicUsize,
     pub dropped_after_forward: AtomicUsize,
     pub refused: AtomicUsize,
+    attempts: std::sync::Mutex<std::collections::HashMap<String, usize>>,
 }
 
 pub struct FaultProxy {
@@ -42,7 +44,17 @@ async fn handle(
     req: Request<Incoming>,
 ) -> Result<Response<Body>, std::io::Error> {
     let n = tally.requests.fetch_add(1, Ordering::SeqCst) + 1;
-    let fault = schedule(n);
+    let attempt = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map_or(1, |id| {
+            let mut seen = tally.attempts.lock().expect("lock");
+            let count = seen.entry(id.to_owned()).or_insert(0);
+            *count += 1;
+            *count
+        });
+    let fault = schedule(n, attempt);
     let refuse = |status: StatusCode| {
         tally.refused.fetch_add(1, Ordering::SeqCst);
         let mut resp = Response::new(Body::from("try again"));

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::descriptor::Parameters;
 use crate::fields::FieldError;
-use crate::params::{Secret, non_empty, string_list};
+use crate::params::{Secret, non_empty, string_list, whole_opt};
 use crate::registry::Environment;
 
 crate::wire_enum! {
@@ -87,11 +87,11 @@ pub struct AwsApiGatewayParameters {
     pub endpoint_url: Option<String>,
     /// Calls per second per region, 1-10 (default 5; AWS allows about 10 per
     /// account and region).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_opt")]
     #[schema(minimum = 1, maximum = 10)]
     pub max_requests_per_second: Option<u32>,
     /// Attempts per call on throttling, 5xx and timeouts, 1-20 (default 8).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_opt")]
     #[schema(minimum = 1, maximum = 20)]
     pub max_attempts: Option<u32>,
 }

@@ -3,7 +3,7 @@
 //! page said; it stops at the end, on a repeated token or link (a server that
 //! loops), and after [`MAX_PAGES`].
 //!
-//! ```ignore
+//! ```text
 //! let mut pages = TokenPages::new();
 //! while let Some(token) = pages.next_page() {
 //!     let page = call(token).await?;

@@ -83,9 +83,12 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
+    // backon stops yielding after `max_times` (3 by default); the attempts are
+    // counted here instead.
     let mut delays = ExponentialBuilder::default()
         .with_min_delay(policy.min_delay)
         .with_max_delay(policy.max_delay)
+        .with_max_times(policy.max_attempts)
         .with_jitter()
         .build();
     let mut attempts = 0;
@@ -226,6 +229,27 @@ mod tests {
         )
         .await;
         assert_eq!(gave_up.expect_err("gave up").attempts, 4);
+        // Every wait stays within the policy (backon's own attempt cap must not
+        // turn the later ones into the maximum delay).
+        let long = RetryPolicy {
+            max_attempts: 8,
+            min_delay: Duration::from_millis(1),
+            max_delay: Duration::from_secs(5),
+        };
+        let started = std::time::Instant::now();
+        let _ = run(
+            &long,
+            None,
+            None,
+            || async { Err::<(), _>("busy") },
+            |_| Verdict::Retry { after: None },
+        )
+        .await;
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "8 attempts from 1 ms took {:?}",
+            started.elapsed()
+        );
         let too_long = run(
             &policy,
             None,
