@@ -207,14 +207,15 @@ impl Run<'_> {
             }
             if saved.elapsed() >= PROGRESS_EVERY {
                 saved = Instant::now();
-                if let Err(e) = self
-                    .ctx
-                    .store
-                    .record_progress(self.run_id, report.counts)
-                    .await
-                {
-                    tracing::debug!(error = %e, "Could not save the run's progress.");
-                }
+                // Not awaited here: an item in flight may hold the store's writer
+                // turn, and it only moves on while this loop polls it.
+                let store = self.ctx.store.clone();
+                let (run, counts) = (self.run_id.to_owned(), report.counts);
+                tokio::spawn(async move {
+                    if let Err(e) = store.record_progress(&run, counts).await {
+                        tracing::debug!(error = %e, "Could not save the run's progress.");
+                    }
+                });
             }
         }
         (present, refused)
