@@ -38,6 +38,9 @@ pub trait Parameters: DeserializeOwned + utoipa::ToSchema + Send + 'static {
     fn schema_rules() -> Option<Value> {
         None
     }
+
+    /// Valid parameters, for the API document's example and the tests.
+    fn example() -> Value;
 }
 
 pub struct Descriptor {
@@ -56,6 +59,10 @@ pub struct Descriptor {
     pub validate: fn(&Value, &Environment) -> Result<(), FieldError>,
     /// Builds the connector for one run or check.
     pub build: BuildFn,
+    /// `(alias, field)` pairs: a request may use either name, not both.
+    pub aliases: &'static [(&'static str, &'static str)],
+    /// Valid parameters (the API document's example).
+    pub example: fn() -> Value,
 }
 
 /// How a descriptor builds its connector from checked parameters.
@@ -77,6 +84,8 @@ impl Descriptor {
             schema: schema_of::<P>,
             validate: validate_with::<P>,
             build,
+            aliases: P::ALIASES,
+            example: P::example,
         }
     }
 

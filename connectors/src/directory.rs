@@ -68,6 +68,10 @@ impl Parameters for DirectoryParameters {
     fn check(&self, env: &Environment) -> Result<(), FieldError> {
         resolve(&self.path, &env.directory_roots).map(|_| ())
     }
+
+    fn example() -> Value {
+        serde_json::json!({"path": "specs"})
+    }
 }
 
 fn build(parameters: &Value, env: &Environment) -> Result<Box<dyn Connector>, ConnectorError> {

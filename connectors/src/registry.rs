@@ -164,6 +164,12 @@ mod tests {
                     "{name}: destination `{dest}` is not a property"
                 );
             }
+            let env = Environment {
+                directory_roots: vec![PathBuf::from("specs")],
+                ..Environment::default()
+            };
+            (d.validate)(&(d.example)(), &env)
+                .unwrap_or_else(|e| panic!("{name}: its example is refused: {e}"));
             seen += 1;
         }
         assert!(seen >= 1);

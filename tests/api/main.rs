@@ -1,5 +1,6 @@
 //! Integration tests of the HTTP API against an in-process daemon on port 0.
 
+#[cfg(feature = "aws")]
 mod aws;
 mod docs;
 mod export;
@@ -8,6 +9,7 @@ mod hardening;
 mod helpers;
 mod importers;
 mod inventory;
+#[cfg(feature = "aws")]
 mod moto;
 mod pagination;
 mod proxy;

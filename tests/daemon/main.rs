@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 mod readme;
 mod schemathesis;
+mod secrets;
 mod sync;
 
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_apihub-importer");

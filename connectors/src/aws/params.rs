@@ -141,6 +141,11 @@ impl Parameters for AwsApiGatewayParameters {
         Some(rules())
     }
 
+    fn example() -> Value {
+        json!({"accessKeyId": "AKIAIOSFODNN7EXAMPLE", "secretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+               "regions": ["us-east-1", "eu-west-1"], "stages": ["prod*"]})
+    }
+
     fn check(&self, _: &Environment) -> Result<(), FieldError> {
         match (&self.access_key_id, &self.secret_access_key) {
             (Some(_), None) => {
