@@ -31,6 +31,8 @@ pub mod normalize;
 pub mod params;
 pub mod registry;
 pub mod secret_names;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 mod wire;
 
 pub use connector::{Connector, Context, Document, Item, Listed, Listing};

@@ -4,14 +4,13 @@
 use std::time::Duration;
 
 use aws_sdk_apigateway::primitives::Blob;
-use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{IMPORTERS, TestApp, spawn_app};
 use crate::inventory::INVENTORY;
 use crate::moto::{ACCOUNT, Moto};
-use crate::proxy::{self, Refusal};
 use crate::sync::{counts, run};
+use apihub_connectors::testkit::server::{ContractServer, Fault};
 
 /// An OpenAPI 3 document moto imports (it wants `info.description` and an
 /// integration with `uri` and `httpMethod` on every operation).
@@ -472,16 +471,11 @@ async fn throttled_calls_are_retried_with_spacing_and_the_run_completes() {
         return;
     };
     import(&moto, "us-east-1", "Pets", &[("get", "/pets")], &["prod"]).await;
-    let refuse = Refusal {
-        count: 3,
-        status: StatusCode::TOO_MANY_REQUESTS,
-        headers: vec![
-            ("x-amzn-errortype", "TooManyRequestsException"),
-            ("content-type", "application/json"),
-        ],
-        body: "{\"message\": \"Too Many Requests\"}",
-    };
-    let proxy = proxy::start(&moto.url, refuse).await;
+    let proxy = ContractServer::proxy(&moto.url).await;
+    let throttled = Fault::status(429, "{\"message\": \"Too Many Requests\"}")
+        .header("x-amzn-errortype", "TooManyRequestsException")
+        .header("content-type", "application/json");
+    proxy.fault("/", throttled, 3);
     let app = spawn_app().await;
     let id = aws_importer(
         &app,
@@ -494,7 +488,7 @@ async fn throttled_calls_are_retried_with_spacing_and_the_run_completes() {
     let r = run(&app, &id).await;
     assert_eq!(r["status"], "Completed", "{r}");
     assert_eq!(r["counts"]["created"], 1, "{r}");
-    let calls = proxy.hits();
+    let calls = proxy.requests();
     assert_eq!(
         calls.iter().take(4).map(|c| c.status).collect::<Vec<_>>(),
         [429, 429, 429, 200]

@@ -4,7 +4,6 @@
 mod aws;
 mod docs;
 mod export;
-mod fault_proxy;
 mod hardening;
 mod helpers;
 mod importers;
@@ -12,7 +11,6 @@ mod inventory;
 #[cfg(feature = "aws")]
 mod moto;
 mod pagination;
-mod proxy;
 mod remote;
 mod scheduler;
 mod sync;

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, openapi, spawn_with, write_spec};
 use crate::inventory::INVENTORY;
-use crate::proxy::{self, Refusal};
 use crate::sync::{directory_importer, run, run_within};
+use apihub_connectors::testkit::server::{ContractServer, Fault};
 
 async fn hub_targets(hub: &TestApp) -> Vec<Value> {
     let (_, page) = hub
@@ -24,13 +24,8 @@ async fn a_worker_syncs_into_a_hub_without_duplicates_and_survives_throttling() 
     let hub =
         spawn_with(|s| s.server.auth_tokens = vec!["hub-token-0123456789ab".to_owned().into()])
             .await;
-    let refuse = Refusal {
-        count: 2,
-        status: StatusCode::TOO_MANY_REQUESTS,
-        headers: vec![("retry-after", "1")],
-        body: "slow down",
-    };
-    let proxy = proxy::start(&hub.base, refuse).await;
+    let proxy = ContractServer::proxy(&hub.base).await;
+    proxy.fault("/", Fault::throttled(1), 2);
     let worker = spawn_with(|s| {
         s.sink.kind = SinkKind::Remote;
         s.sink.remote = Some(RemoteSinkSettings {
@@ -56,7 +51,7 @@ async fn a_worker_syncs_into_a_hub_without_duplicates_and_survives_throttling() 
     let first = run_within(&worker, &id, 120).await;
     assert_eq!(first["status"], "Completed", "{first}");
     assert_eq!(first["counts"]["created"], 3);
-    let calls = proxy.hits();
+    let calls = proxy.requests();
     assert_eq!(
         calls.iter().map(|c| c.status).collect::<Vec<_>>()[..3],
         [429, 429, 200]
@@ -77,7 +72,7 @@ async fn a_worker_syncs_into_a_hub_without_duplicates_and_survives_throttling() 
     assert_eq!(targets[0]["name"], "Alpha");
 
     // A re-sync sends nothing and duplicates nothing.
-    let sent = proxy.hits().len();
+    let sent = proxy.requests().len();
     let second = run_within(&worker, &id, 120).await;
     assert_eq!(
         (
@@ -86,7 +81,11 @@ async fn a_worker_syncs_into_a_hub_without_duplicates_and_survives_throttling() 
         ),
         (json!("Completed"), json!(3))
     );
-    assert_eq!(proxy.hits().len(), sent, "unchanged content was sent again");
+    assert_eq!(
+        proxy.requests().len(),
+        sent,
+        "unchanged content was sent again"
+    );
     assert_eq!(hub_targets(&hub).await.len(), 3);
 
     // A change replaces the definition of the same hub target.
@@ -105,9 +104,9 @@ async fn a_worker_syncs_into_a_hub_without_duplicates_and_survives_throttling() 
     );
     assert!(
         proxy
-            .hits()
+            .requests()
             .iter()
-            .any(|c| c.line.starts_with("PUT ") && c.status == 200)
+            .any(|c| c.method == "PUT" && c.status == 200)
     );
 
     // Deleted on the hub: the next change creates it again.
@@ -180,19 +179,27 @@ async fn a_hub_that_rejects_the_token_fails_the_run_clearly() {
 /// worker's own write would).
 #[tokio::test]
 async fn lost_answers_and_lost_maps_never_duplicate_hub_targets() {
-    use crate::fault_proxy::{self, Fault};
     let token = "hub-token-0123456789ab";
     let hub = spawn_with(|s| s.server.auth_tokens = vec![token.to_owned().into()]).await;
-    // Faults by the request's number; a request gets at most two in a row, so
-    // every one goes through within the worker's attempts, every time.
-    let proxy = fault_proxy::start(&hub.base, |n, attempt| match (attempt, n % 10) {
-        (3.., _) => Fault::Forward,
-        (_, 3) => Fault::TooMany,
-        (_, 5 | 9) => Fault::DropAfterForward,
-        (_, 7) => Fault::Unavailable,
-        _ => Fault::Forward,
-    })
-    .await;
+    // Faults by the request's number; a request (by its X-Request-Id) gets at most
+    // two in a row, so every one goes through within the worker's attempts, every
+    // time. 429 and 503 are answered without forwarding; the drops happen after
+    // the hub did the work.
+    let proxy = ContractServer::proxy(&hub.base).await;
+    let attempts = std::sync::Mutex::new(std::collections::HashMap::<String, usize>::new());
+    proxy.chaos(move |n, headers| {
+        let id = headers.get("x-request-id")?.to_str().ok()?.to_owned();
+        let mut seen = attempts.lock().ok()?;
+        let attempt = seen.entry(id).or_insert(0);
+        *attempt += 1;
+        match (*attempt, n % 10) {
+            (3.., _) => None,
+            (_, 3) => Some(Fault::throttled(0)),
+            (_, 5 | 9) => Some(Fault::Drop),
+            (_, 7) => Some(Fault::status(503, "busy").header("retry-after", "0")),
+            _ => None,
+        }
+    });
     let worker = spawn_with(|s| {
         s.sink.kind = SinkKind::Remote;
         s.sink.remote = Some(RemoteSinkSettings {
@@ -233,16 +240,13 @@ async fn lost_answers_and_lost_maps_never_duplicate_hub_targets() {
         (n as i64, n as i64),
         "one hub target per spec"
     );
-    let dropped = proxy
-        .tally
-        .dropped_after_forward
-        .load(std::sync::atomic::Ordering::SeqCst);
+    let seen = proxy.requests();
+    let dropped = seen.iter().filter(|r| r.status == 0).count();
     assert!(dropped >= 40, "only {dropped} answers were lost");
     assert!(
-        proxy
-            .tally
-            .refused
-            .load(std::sync::atomic::Ordering::SeqCst)
+        seen.iter()
+            .filter(|r| matches!(r.status, 429 | 503))
+            .count()
             >= 40
     );
 
@@ -260,17 +264,12 @@ async fn lost_answers_and_lost_maps_never_duplicate_hub_targets() {
         "still one hub target per spec"
     );
     // And the map is whole again: a third run sends nothing.
-    let before = proxy
-        .tally
-        .requests
-        .load(std::sync::atomic::Ordering::SeqCst);
+    let before = proxy.requests().len();
     let third = run(&worker, &id).await;
     assert_eq!(third["counts"]["unchanged"], n, "{}", third["counts"]);
     assert_eq!(
-        proxy
-            .tally
-            .requests
-            .load(std::sync::atomic::Ordering::SeqCst),
-        before
+        proxy.requests().len(),
+        before,
+        "an unchanged re-sync sends nothing"
     );
 }
