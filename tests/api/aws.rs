@@ -1,56 +1,12 @@
 //! The `aws_api_gateway` connector against moto: REST and HTTP APIs of two regions,
 //! synced through the daemon's API, checked against what moto itself reports.
 
-use std::time::Duration;
-
-use aws_sdk_apigateway::primitives::Blob;
 use serde_json::{Value, json};
 
 use crate::helpers::{IMPORTERS, TestApp, spawn_app};
 use crate::inventory::INVENTORY;
-use crate::moto::{ACCOUNT, Moto};
 use crate::sync::{counts, run};
-use apihub_connectors::testkit::server::{ContractServer, Fault};
-
-/// An OpenAPI 3 document moto imports (it wants `info.description` and an
-/// integration with `uri` and `httpMethod` on every operation).
-fn spec(title: &str, ops: &[(&str, &str)]) -> Vec<u8> {
-    let mut paths = serde_json::Map::new();
-    for (method, path) in ops {
-        let item = paths.entry(path.to_string()).or_insert_with(|| json!({}));
-        item[method.to_string()] = json!({
-            "responses": {"200": {"description": "ok"}},
-            "x-amazon-apigateway-integration": {"type": "http", "uri": "https://backend.example.com", "httpMethod": method.to_uppercase()}
-        });
-    }
-    serde_json::to_vec(&json!({"openapi": "3.0.1", "info": {"title": title, "version": "1.0", "description": format!("{title} API")}, "paths": paths})).expect("spec")
-}
-
-async fn import(
-    moto: &Moto,
-    region: &str,
-    title: &str,
-    ops: &[(&str, &str)],
-    stages: &[&str],
-) -> String {
-    let c = moto.v1(region).await;
-    let api = c
-        .import_rest_api()
-        .body(Blob::new(spec(title, ops)))
-        .send()
-        .await
-        .expect("ImportRestApi");
-    let id = api.id().expect("id").to_owned();
-    for stage in stages {
-        c.create_deployment()
-            .rest_api_id(&id)
-            .stage_name(*stage)
-            .send()
-            .await
-            .expect("CreateDeployment");
-    }
-    id
-}
+use apihub_connectors::testkit::moto::{ACCOUNT, Moto, import};
 
 /// Operations per resource as moto reports them (GetResources), for one REST API.
 async fn moto_rest_ops(moto: &Moto, region: &str, id: &str) -> usize {
@@ -432,77 +388,6 @@ async fn syncs_rest_and_http_apis_of_two_regions() {
 }
 
 #[tokio::test]
-async fn bad_credentials_fail_the_run_with_the_region_and_what_aws_said() {
-    // moto checks credentials against its IAM when this is 0; none exist.
-    let Some(moto) = Moto::start(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]).await else {
-        return;
-    };
-    let app = spawn_app().await;
-    let secret = "very-wrong-secret-9876";
-    let id = app
-        .create_importer(&json!({"name": "bad keys", "type": "aws_api_gateway", "status": "inactive",
-            "parameters": {"accessKeyId": "AKIDWRONG", "secretAccessKey": secret, "organizationId": ACCOUNT,
-                           "regions": ["eu-west-1"], "endpointUrl": moto.url}}))
-        .await;
-    let r = run(&app, &id).await;
-    assert_eq!(r["status"], "Failed");
-    let reason = r["failReason"].as_str().expect("reason");
-    assert!(
-        reason.contains("eu-west-1") && reason.contains("GetRestApis"),
-        "{reason}"
-    );
-    assert!(
-        reason.contains("security token")
-            || reason.contains("InvalidClientTokenId")
-            || reason.contains("UnrecognizedClient"),
-        "{reason}"
-    );
-    assert!(!reason.contains(secret));
-    let (_, imp) = app.get(&format!("{IMPORTERS}/{id}")).await;
-    assert_eq!(
-        (&imp["syncStatus"], &imp["lastRunFailReason"]),
-        (&json!("Failed"), &json!(reason))
-    );
-}
-
-#[tokio::test]
-async fn throttled_calls_are_retried_with_spacing_and_the_run_completes() {
-    let Some(moto) = Moto::start(&[]).await else {
-        return;
-    };
-    import(&moto, "us-east-1", "Pets", &[("get", "/pets")], &["prod"]).await;
-    let proxy = ContractServer::proxy(&moto.url).await;
-    let throttled = Fault::status(429, "{\"message\": \"Too Many Requests\"}")
-        .header("x-amzn-errortype", "TooManyRequestsException")
-        .header("content-type", "application/json");
-    proxy.fault("/", throttled, 3);
-    let app = spawn_app().await;
-    let id = aws_importer(
-        &app,
-        "throttled",
-        &proxy.url,
-        true,
-        json!({"regions": ["us-east-1"], "organizationId": ACCOUNT}),
-    )
-    .await;
-    let r = run(&app, &id).await;
-    assert_eq!(r["status"], "Completed", "{r}");
-    assert_eq!(r["counts"]["created"], 1, "{r}");
-    let calls = proxy.requests();
-    assert_eq!(
-        calls.iter().take(4).map(|c| c.status).collect::<Vec<_>>(),
-        [429, 429, 429, 200]
-    );
-    for pair in calls[..4].windows(2) {
-        assert!(
-            pair[1].at - pair[0].at >= Duration::from_millis(190),
-            "retries must be spaced: {:?}",
-            pair[1].at - pair[0].at
-        );
-    }
-}
-
-#[tokio::test]
 async fn connection_check_tells_good_keys_from_bad_ones() {
     let Some(good) = Moto::start(&[]).await else {
         return;
@@ -548,31 +433,4 @@ async fn connection_check_tells_good_keys_from_bad_ones() {
         .post(&format!("{IMPORTERS}/nope/check"), &json!(null))
         .await;
     assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
-}
-
-#[tokio::test]
-async fn an_assumed_role_is_used_when_configured() {
-    let Some(moto) = Moto::start(&[]).await else {
-        return;
-    };
-    import(&moto, "us-east-1", "Pets", &[("get", "/pets")], &["prod"]).await;
-    let app = spawn_app().await;
-    let id = aws_importer(
-        &app,
-        "through a role",
-        &moto.url,
-        true,
-        json!({"regions": ["us-east-1"], "roleArn": format!("arn:aws:iam::{ACCOUNT}:role/apihub-reader"), "externalId": "ext-42"}),
-    )
-    .await;
-    let r = run(&app, &id).await;
-    assert_eq!(r["status"], "Completed", "{r}");
-    assert_eq!(r["counts"]["created"], 1);
-    // The account id came from STS (no organizationId given).
-    assert!(
-        r["items"][0]["externalKey"]
-            .as_str()
-            .expect("key")
-            .starts_with(&format!("{ACCOUNT}:us-east-1:"))
-    );
 }

@@ -8,8 +8,6 @@ mod hardening;
 mod helpers;
 mod importers;
 mod inventory;
-#[cfg(feature = "aws")]
-mod moto;
 mod pagination;
 mod remote;
 mod scheduler;

@@ -9,9 +9,12 @@
 //!   401, slow answers, dropped connections) and records every request.
 //! - [`compliance::run`] checks what every connector must do: pages, throttling,
 //!   server errors, refused credentials, cancellation, stable keys and revisions.
+//! - `moto::Moto` (with `aws`) runs the AWS emulator and seeds it.
 //! - [`peers::peer`] finds an installed tool, or skips the test (fails it when
 //!   `CI=true`).
 
 pub mod compliance;
+#[cfg(feature = "aws")]
+pub mod moto;
 pub mod peers;
 pub mod server;

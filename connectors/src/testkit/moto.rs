@@ -1,14 +1,16 @@
 //! A real moto server (AWS emulator, PyPI `moto[server]`) on a free loopback port,
-//! stopped when dropped, and AWS SDK clients pointed at it for seeding.
+//! stopped when dropped, AWS SDK clients pointed at it, and the seeding both
+//! crates' AWS tests share.
 //!
 //! `tests/run.sh` installs moto into `target/test-deps/venv`. Without it the AWS
 //! tests are skipped, unless `CI=true`, where they fail.
 
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_credential_types::Credentials;
+use aws_sdk_apigateway::primitives::Blob;
+use serde_json::json;
 
 pub const ACCOUNT: &str = "123456789012";
 
@@ -24,28 +26,10 @@ impl Drop for Moto {
     }
 }
 
-fn binary() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("APIHUB_MOTO_SERVER") {
-        return Some(PathBuf::from(p));
-    }
-    let deps = std::env::var_os("APIHUB_TEST_DEPS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-deps"));
-    Some(deps.join("venv/bin/moto_server")).filter(|p| p.exists())
-}
-
 impl Moto {
     /// Starts moto; `None` (test skipped) when it is not installed and not in CI.
     pub async fn start(env: &[(&str, &str)]) -> Option<Moto> {
-        let Some(bin) = binary() else {
-            let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-            assert!(
-                !ci,
-                "CI=true but moto_server is missing: tests/run.sh installs it into target/test-deps/venv"
-            );
-            eprintln!("skipping: moto_server not installed (run tests/run.sh)");
-            return None;
-        };
+        let bin = super::peers::peer("APIHUB_MOTO_SERVER", "venv/bin/moto_server")?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("free port")
             .local_addr()
@@ -102,4 +86,44 @@ impl Moto {
     pub async fn v2(&self, region: &str) -> aws_sdk_apigatewayv2::Client {
         aws_sdk_apigatewayv2::Client::new(&self.config(region).await)
     }
+}
+
+/// An OpenAPI 3 document moto imports (it wants `info.description` and an
+/// integration with `uri` and `httpMethod` on every operation).
+pub fn spec(title: &str, ops: &[(&str, &str)]) -> Vec<u8> {
+    let mut paths = serde_json::Map::new();
+    for (method, path) in ops {
+        let item = paths.entry(path.to_string()).or_insert_with(|| json!({}));
+        item[method.to_string()] = json!({
+            "responses": {"200": {"description": "ok"}},
+            "x-amazon-apigateway-integration": {"type": "http", "uri": "https://backend.example.com", "httpMethod": method.to_uppercase()}
+        });
+    }
+    serde_json::to_vec(&json!({"openapi": "3.0.1", "info": {"title": title, "version": "1.0", "description": format!("{title} API")}, "paths": paths})).expect("spec")
+}
+
+pub async fn import(
+    moto: &Moto,
+    region: &str,
+    title: &str,
+    ops: &[(&str, &str)],
+    stages: &[&str],
+) -> String {
+    let c = moto.v1(region).await;
+    let api = c
+        .import_rest_api()
+        .body(Blob::new(spec(title, ops)))
+        .send()
+        .await
+        .expect("ImportRestApi");
+    let id = api.id().expect("id").to_owned();
+    for stage in stages {
+        c.create_deployment()
+            .rest_api_id(&id)
+            .stage_name(*stage)
+            .send()
+            .await
+            .expect("CreateDeployment");
+    }
+    id
 }
