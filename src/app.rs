@@ -86,11 +86,24 @@ impl App {
         clock: Clock,
         sink: impl FnOnce(&SyncContext) -> Option<Arc<dyn Sink>>,
     ) -> anyhow::Result<App> {
+        Self::build_customized(settings, clock, |ctx| {
+            if let Some(replacement) = sink(ctx) {
+                ctx.sink = replacement;
+            }
+        })
+        .await
+    }
+
+    /// `customize` may replace parts of the sync context: the sink, or the connector
+    /// factory (tests run the sync engine on scripted connectors).
+    pub async fn build_customized(
+        settings: Settings,
+        clock: Clock,
+        customize: impl FnOnce(&mut SyncContext),
+    ) -> anyhow::Result<App> {
         crate::metrics::handle();
         let mut ctx = sync_context(&settings, clock.clone()).await?;
-        if let Some(replacement) = sink(&ctx) {
-            ctx.sink = replacement;
-        }
+        customize(&mut ctx);
         let recovered = ctx.store.recover_interrupted(clock.now_ms()).await?;
         if recovered > 0 {
             tracing::warn!(

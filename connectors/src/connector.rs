@@ -136,27 +136,32 @@ impl std::fmt::Debug for Listed {
 pub struct Listing {
     tx: mpsc::Sender<Listed>,
     pushed: AtomicUsize,
+    stop: CancellationToken,
 }
 
 impl Listing {
-    /// A listing and the receiving end the sync engine reads from.
-    pub fn channel(capacity: usize) -> (Listing, mpsc::Receiver<Listed>) {
+    /// A listing and the receiving end the sync engine reads from; `stop` (the
+    /// run's cancellation) also ends a push waiting for room.
+    pub fn channel(capacity: usize, stop: CancellationToken) -> (Listing, mpsc::Receiver<Listed>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         (
             Listing {
                 tx,
                 pushed: AtomicUsize::new(0),
+                stop,
             },
             rx,
         )
     }
 
-    /// Hands one item on; fails (as a cancellation) when nobody reads any more.
+    /// Hands one item on; fails (as a cancellation) when the run stops or nobody
+    /// reads any more.
     pub async fn push(&self, item: Listed) -> Result<(), ConnectorError> {
-        self.tx
-            .send(item)
-            .await
-            .map_err(|_| ConnectorError::transient("run cancelled"))?;
+        let cancelled = || ConnectorError::transient("run cancelled");
+        tokio::select! {
+            sent = self.tx.send(item) => sent.map_err(|_| cancelled())?,
+            () = self.stop.cancelled() => return Err(cancelled()),
+        }
         self.pushed.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
@@ -173,7 +178,7 @@ pub async fn list_all(
     connector: &dyn Connector,
     cx: &Context,
 ) -> Result<Vec<Listed>, ConnectorError> {
-    let (listing, mut rx) = Listing::channel(64);
+    let (listing, mut rx) = Listing::channel(64, cx.cancel.clone());
     let collect = async {
         let mut out = Vec::new();
         while let Some(item) = rx.recv().await {

@@ -97,7 +97,7 @@ pub(super) async fn work(
         importer_name: importer.name.clone(),
         cancel: listing_stop.clone(),
     };
-    let (listing, mut rx) = Listing::channel(concurrency * 2);
+    let (listing, mut rx) = Listing::channel(concurrency * 2, listing_stop.clone());
     let listed = async {
         let result = connector.list(&cx, &listing).await;
         let total = listing.pushed();
@@ -218,6 +218,8 @@ impl Run<'_> {
                 });
             }
         }
+        // Whatever the listing still pushes finds the channel closed.
+        rx.close();
         (present, refused)
     }
 

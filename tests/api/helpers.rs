@@ -63,6 +63,21 @@ pub async fn spawn_full(
     clock: Clock,
     sink: impl FnOnce(&SyncContext) -> Option<Arc<dyn Sink>>,
 ) -> TestApp {
+    spawn_customized(dir, configure, clock, |ctx| {
+        if let Some(s) = sink(ctx) {
+            ctx.sink = s;
+        }
+    })
+    .await
+}
+
+/// Settings, clock, and any change to the sync context (sink, connectors).
+pub async fn spawn_customized(
+    dir: tempfile::TempDir,
+    configure: impl FnOnce(&mut Settings),
+    clock: Clock,
+    customize: impl FnOnce(&mut SyncContext),
+) -> TestApp {
     TRACING.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
             apihub_importer::telemetry::init(&Default::default());
@@ -75,7 +90,7 @@ pub async fn spawn_full(
         .auth_tokens
         .first()
         .map(|t| secrecy::ExposeSecret::expose_secret(t).to_owned());
-    let app = App::build_with(settings, clock, sink)
+    let app = App::build_customized(settings, clock, customize)
         .await
         .expect("app builds");
     let base = format!("http://{}", app.local_addr());

@@ -3,6 +3,7 @@
 #[cfg(feature = "aws")]
 mod aws;
 mod docs;
+mod engine;
 mod export;
 mod hardening;
 mod helpers;
