@@ -14,7 +14,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{self, AppState, Readiness, RouterSettings};
+use crate::api::{self, AppState, RouterSettings};
 use crate::clock::Clock;
 use crate::config::{Settings, SinkKind};
 use crate::scheduler::Scheduler;
@@ -111,16 +111,11 @@ impl App {
                 "Runs interrupted by the last shutdown were marked failed."
             );
         }
-        let scheduler = Scheduler::new(
-            ctx.clone(),
-            &settings.scheduler,
-            Arc::new(tokio::sync::Notify::new()),
-        );
+        let scheduler = Scheduler::new(ctx.clone(), &settings.scheduler);
         let state = AppState {
             store: ctx.store.clone(),
             cipher: ctx.cipher.clone(),
             clock,
-            readiness: Arc::new(Readiness::default()),
             scheduler: scheduler.clone(),
             env: ctx.env.clone(),
             limits: ctx.limits.clone(),
@@ -166,11 +161,7 @@ impl App {
         let stop = CancellationToken::new();
         let addr = self.local_addr();
         tracing::info!(%addr, "Listening.");
-        let scheduler = tokio::spawn(
-            self.scheduler
-                .clone()
-                .run(stop.clone(), self.state.readiness.clone()),
-        );
+        let scheduler = tokio::spawn(self.scheduler.clone().run(stop.clone()));
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
         let watchdog = spawn_watchdog(stop.clone());
 

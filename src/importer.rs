@@ -37,6 +37,21 @@ wire_enum! {
     }
 }
 
+/// Whether an importer may run (on its schedule or when triggered): it needs a
+/// type, and a `Pending` one is not ready. The one rule the API, the scheduler and
+/// the sync path share.
+pub fn runnable(kind: Option<ImporterType>, status: ImporterStatus) -> Result<(), &'static str> {
+    if kind.is_none() {
+        return Err("the importer has no type; set one before running it");
+    }
+    if status == ImporterStatus::Pending {
+        return Err(
+            "the importer is pending: set its status to active or inactive before running it",
+        );
+    }
+    Ok(())
+}
+
 /// Largest `updateFrequency.value`: every 10,000 units is already beyond any use.
 pub const MAX_FREQUENCY_VALUE: u32 = 10_000;
 pub const MAX_NAME_CHARS: usize = 255;

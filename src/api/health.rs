@@ -21,7 +21,7 @@ pub async fn healthz() -> Json<Value> {
               (status = 503, description = "Not ready", body = Object)))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let store = state.store.ready().await;
-    let scheduler = state.readiness.scheduler_running();
+    let scheduler = state.scheduler.is_running();
     match (store, scheduler) {
         (Ok(()), true) => (StatusCode::OK, Json(json!({"status": "ready"}))),
         (store, scheduler) => (

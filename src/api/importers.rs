@@ -214,7 +214,7 @@ async fn create_importer(
         .create_importer(id, new_importer(spec, parameters), state.clock.now_ms())
         .await?;
     tracing::info!(importer = %row.id, name = %row.name, "Importer created.");
-    state.importers_changed();
+    state.scheduler.changed(&row.id);
     Ok(Json(view(&state, row)))
 }
 
@@ -292,7 +292,7 @@ async fn configure_importer(
         other => other?,
     };
     tracing::info!(importer = %row.id, "Importer configured.");
-    state.importers_changed();
+    state.scheduler.changed(&row.id);
     Ok(Json(view(&state, row)))
 }
 
@@ -309,7 +309,7 @@ async fn delete_importer(
         return Err(ApiError::not_found("importer", &id));
     }
     tracing::info!(importer = %id, "Importer deleted.");
-    state.importer_deleted(&id);
+    state.scheduler.deleted(&id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -328,16 +328,7 @@ async fn trigger_importer(
         .get_importer(&id)
         .await?
         .ok_or_else(|| ApiError::not_found("importer", &id))?;
-    if row.status == ImporterStatus::Pending {
-        return Err(ApiError::conflict(
-            "importer is pending: set its status to active or inactive before triggering it",
-        ));
-    }
-    if row.kind.is_none() {
-        return Err(ApiError::conflict(
-            "importer has no type; set one before triggering it",
-        ));
-    }
+    crate::importer::runnable(row.kind, row.status).map_err(ApiError::conflict)?;
     if !state
         .store
         .request_trigger(&id, state.clock.now_ms())
@@ -345,7 +336,7 @@ async fn trigger_importer(
     {
         return Err(ApiError::not_found("importer", &id));
     }
-    state.triggered(&id);
+    state.scheduler.triggered(&id);
     Ok(StatusCode::NO_CONTENT)
 }
 

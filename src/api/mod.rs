@@ -21,7 +21,6 @@ mod limits;
 pub use limits::MAX_HEADERS;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -44,30 +43,12 @@ use crate::store::Store;
 
 pub const IMPORTERS_PATH: &str = "/api/apihub/v1/importers";
 
-/// What the scheduler exposes to the API: wake-ups when importers change and
-/// whether it is running.
-#[derive(Default)]
-pub struct Readiness {
-    scheduler: AtomicBool,
-}
-
-impl Readiness {
-    pub fn set_scheduler_running(&self, running: bool) {
-        self.scheduler.store(running, Ordering::SeqCst);
-    }
-
-    pub fn scheduler_running(&self) -> bool {
-        self.scheduler.load(Ordering::SeqCst)
-    }
-}
-
 /// The one context every handler gets.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub cipher: Arc<Cipher>,
     pub clock: Clock,
-    pub readiness: Arc<Readiness>,
     pub scheduler: Scheduler,
     /// What connectors are told by the config (directory roots, limits).
     pub env: apihub_connectors::Environment,
@@ -79,19 +60,6 @@ impl AppState {
     /// Live, non-persisted facts about an importer for its `extras`.
     pub fn runtime_extras(&self, id: &str, extras: &mut serde_json::Value) {
         self.scheduler.extras(id, extras);
-    }
-
-    /// Wakes the scheduler so a new frequency or status applies without restart.
-    pub fn importers_changed(&self) {
-        self.scheduler.wake();
-    }
-
-    pub fn importer_deleted(&self, id: &str) {
-        self.scheduler.importer_deleted(id);
-    }
-
-    pub fn triggered(&self, _id: &str) {
-        self.scheduler.wake();
     }
 
     /// No run is in progress or waiting (for tests and shutdown checks).

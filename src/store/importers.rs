@@ -153,8 +153,6 @@ impl Store {
         self.write(move |tx| {
             let old = get(tx, &id)?.ok_or(StoreError::NotFound)?;
             let parameters = seal(&old)?;
-            let schedule_changed =
-                old.update_frequency != new.update_frequency || old.status != new.status;
             // Recorded source revisions say "this content was written with these
             // settings"; new settings (another export type, stages, folder) may
             // make different documents of the same revision.
@@ -175,8 +173,7 @@ impl Store {
             let updated = tx.execute(
                 "UPDATE importers SET name = ?2, type = ?3, status = ?4, freq_unit = ?5, \
                  freq_value = ?6, parameters = ?7, exclude_empty_specs = ?8, updated_at = ?9, \
-                 next_run_at = CASE WHEN ?10 THEN NULL ELSE next_run_at END, name_key = ?11 \
-                 WHERE id = ?1",
+                 name_key = ?10 WHERE id = ?1",
                 params![
                     id,
                     new.name,
@@ -187,7 +184,6 @@ impl Store {
                     parameters.to_string(),
                     new.exclude_empty_specs,
                     now,
-                    schedule_changed,
                     name_key(&new.name),
                 ],
             );
@@ -244,7 +240,39 @@ impl Store {
             .await
     }
 
-    /// Records when an importer should next run on its schedule.
+    /// Importers to start now: due on their schedule (active, with a type) or
+    /// triggered (with a type, not pending).
+    pub async fn due_importers(&self, now: i64) -> Result<Vec<ImporterRow>, StoreError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM importers WHERE type IS NOT NULL AND \
+                 ((next_run_at <= ?1 AND status = 'Active') OR (trigger_requested_at IS NOT NULL AND status != 'Pending')) \
+                 ORDER BY COALESCE(trigger_requested_at, next_run_at), id"
+            ))?;
+            let rows = stmt.query_map([now], from_row)?.collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// The `limit` earliest stored next runs, earliest first, as (id, time).
+    pub async fn earliest_next_runs(&self, limit: usize) -> Result<Vec<(String, i64)>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, next_run_at FROM importers WHERE next_run_at IS NOT NULL \
+                 ORDER BY next_run_at, id LIMIT ?1",
+            )?;
+            let rows = stmt
+                .query_map([limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// Records when an importer should next run on its schedule (the scheduler is
+    /// the only caller).
     pub async fn set_next_run(&self, id: &str, next_run_at: Option<i64>) -> Result<(), StoreError> {
         let id = id.to_owned();
         self.write(move |tx| {

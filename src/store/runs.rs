@@ -190,8 +190,7 @@ impl Store {
     }
 
     /// Closes a run and records its outcome on the importer, and trims the history
-    /// to the newest `keep` runs. The importer's next run is left for the scheduler
-    /// to work out from this one (`next_run_at` NULL).
+    /// to the newest `keep` runs. The scheduler works out the next run from it.
     pub async fn finish_run(&self, run: FinishedRun) -> Result<(), StoreError> {
         self.write(move |tx| {
             let c = run.counts;
@@ -209,7 +208,7 @@ impl Store {
             let counts = serde_json::to_string(&c).unwrap_or_default();
             tx.execute(
                 "UPDATE importers SET sync_status = ?2, last_run_at = ?3, last_run_fail_reason = ?4, \
-                 last_run_counts = ?5, next_run_at = NULL WHERE id = ?1",
+                 last_run_counts = ?5 WHERE id = ?1",
                 params![run.importer_id, sync, run.finished_at, run.fail_reason, counts],
             )?;
             tx.execute(

@@ -27,7 +27,6 @@ use tracing::Instrument;
 pub use report::Report;
 
 use crate::clock::Clock;
-use crate::importer::ImporterStatus;
 use crate::metrics as m;
 use crate::secrets::Cipher;
 use crate::sink::Sink;
@@ -125,12 +124,11 @@ pub async fn sync_once(
         .get_importer(importer_id)
         .await?
         .ok_or_else(|| SyncError::NotFound(importer_id.to_owned()))?;
+    crate::importer::runnable(importer.kind, importer.status)
+        .map_err(|why| SyncError::NotRunnable(why.into()))?;
     let Some(kind) = importer.kind else {
         return Err(SyncError::NotRunnable("the importer has no type".into()));
     };
-    if importer.status == ImporterStatus::Pending {
-        return Err(SyncError::NotRunnable("the importer is pending".into()));
-    }
     let started = Instant::now();
     let run_id = match ctx
         .store

@@ -88,7 +88,6 @@ async fn every_three_hours_at_its_slots_then_edit_and_delete_take_effect() {
         clock.advance(Duration::from_millis(
             (next - clock.now_ms() - 1_000) as u64,
         ));
-        app.state.scheduler.wake();
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert_eq!(runs(&app, &id).await.len(), k - 1, "ran before its slot");
         // At the slot: it runs.
@@ -133,7 +132,6 @@ async fn every_three_hours_at_its_slots_then_edit_and_delete_take_effect() {
         StatusCode::OK
     );
     clock.advance(Duration::from_millis((10 * HOUR) as u64));
-    app.state.scheduler.wake();
     settle(&app, &id, 5).await;
     assert_eq!(
         app.state
@@ -163,7 +161,6 @@ async fn every_three_hours_at_its_slots_then_edit_and_delete_take_effect() {
     let other = importer(&app, "other", json!({"unit": "daily", "value": 1})).await;
     settle(&app, &other, 1).await;
     clock.advance(Duration::from_millis((2 * 24 * HOUR) as u64));
-    app.state.scheduler.wake();
     // The other importer's runs go on: the loop is alive and only the deleted one stopped.
     let r = settle(&app, &other, 2).await;
     assert_eq!(r[1]["trigger"], "schedule");
