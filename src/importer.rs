@@ -2,7 +2,7 @@
 //! write path shares (create, `PUT`, the CLI): one place decides what a valid importer
 //! is.
 
-use apihub_connectors::ImporterType;
+use apihub_connectors::{FieldError, ImporterType};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -90,22 +90,6 @@ pub struct ImporterSpec {
     pub exclude_empty_specs: bool,
 }
 
-/// A rule the request broke, naming its field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid {
-    pub field: String,
-    pub message: String,
-}
-
-impl Invalid {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Invalid {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
-
 impl ImporterSpec {
     /// Checks a request and fills defaults. Without a type an importer cannot run, so
     /// its status defaults to `Pending`; with one, to `Active`.
@@ -116,25 +100,25 @@ impl ImporterSpec {
         update_frequency: Option<UpdateFrequency>,
         parameters: Option<Value>,
         exclude_empty_specs: Option<bool>,
-    ) -> Result<ImporterSpec, Invalid> {
+    ) -> Result<ImporterSpec, FieldError> {
         // The length is of the name as sent, as the API document states it.
         if name.chars().count() > MAX_NAME_CHARS {
-            return Err(Invalid::new(
+            return Err(FieldError::new(
                 "name",
                 format!("must be at most {MAX_NAME_CHARS} characters"),
             ));
         }
         let name = name.trim();
         if name.is_empty() {
-            return Err(Invalid::new("name", "must not be empty"));
+            return Err(FieldError::new("name", "must not be empty"));
         }
-        crate::text::check_name(name).map_err(|e| Invalid::new("name", e))?;
+        crate::text::check_name(name).map_err(|e| FieldError::new("name", e))?;
         let name = crate::text::normalized(name);
         let name = name.as_str();
         if let Some(f) = update_frequency
             && !(1..=MAX_FREQUENCY_VALUE).contains(&f.value)
         {
-            return Err(Invalid::new(
+            return Err(FieldError::new(
                 "updateFrequency.value",
                 format!("must be a positive integer up to {MAX_FREQUENCY_VALUE}"),
             ));
@@ -142,7 +126,7 @@ impl ImporterSpec {
         let parameters = match parameters {
             None | Some(Value::Null) => Value::Object(Default::default()),
             Some(v @ Value::Object(_)) => v,
-            Some(_) => return Err(Invalid::new("parameters", "must be an object")),
+            Some(_) => return Err(FieldError::new("parameters", "must be an object")),
         };
         let status = status.unwrap_or(if kind.is_some() {
             ImporterStatus::Active
@@ -150,7 +134,7 @@ impl ImporterSpec {
             ImporterStatus::Pending
         });
         if kind.is_none() && status == ImporterStatus::Active {
-            return Err(Invalid::new(
+            return Err(FieldError::new(
                 "type",
                 "an active importer needs a type; set `type` or use status `pending`",
             ));

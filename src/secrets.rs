@@ -8,6 +8,7 @@
 //! file, generated with mode 0600 on first start. Losing the key file makes stored
 //! secrets unreadable (the importers fail with a clear reason until re-entered).
 
+use apihub_connectors::FieldError;
 use std::io::Write;
 use std::path::Path;
 
@@ -63,8 +64,8 @@ impl Rules {
 pub enum SecretError {
     #[error("secret key: {0}")]
     Key(String),
-    #[error("{field}: {message}")]
-    Field { field: String, message: String },
+    #[error(transparent)]
+    Field(#[from] FieldError),
     #[error("stored secret `{0}` cannot be decrypted (was the key changed?)")]
     Undecryptable(String),
 }
@@ -158,12 +159,13 @@ impl Cipher {
         if let Some(changed) = moved
             && let Some(field) = first_mask(rules, input, "parameters", 0)
         {
-            return Err(SecretError::Field {
+            return Err(FieldError::new(
                 field,
-                message: format!(
+                format!(
                     "`{changed}` changed, so this secret must be sent again: a kept (masked) secret is never sent to a new destination"
                 ),
-            });
+            )
+            .into());
         }
         self.seal_walk(owner, rules, "parameters", 0, input, previous)
     }
@@ -188,10 +190,11 @@ impl Cipher {
                             match prev.filter(|p| sealed_blob(p).is_some()) {
                                 Some(p) => p.clone(),
                                 None => {
-                                    return Err(SecretError::Field {
-                                        field: child,
-                                        message: "is the mask but no secret is stored here; send the secret itself".into(),
-                                    });
+                                    return Err(FieldError::new(
+                                        child,
+                                        "is the mask but no secret is stored here; send the secret itself",
+                                    )
+                                    .into());
                                 }
                             }
                         } else {

@@ -9,6 +9,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use apihub_connectors::FieldError;
+
 use crate::store::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,12 +108,18 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        Self::invalid(e.field, e.message)
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", "not found"),
+            StoreError::NotFound { entity, id } => Self::not_found(entity, &id),
             StoreError::Conflict(m) => Self::conflict(m),
-            StoreError::Rejected { field, message } => Self::invalid(field, message),
+            StoreError::Field(f) => f.into(),
             other => Self::internal(&other),
         }
     }

@@ -9,6 +9,8 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
+use apihub_connectors::FieldError;
+
 use super::error::ApiError;
 
 /// A JSON body, parsed with the path of any failing field.
@@ -94,64 +96,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-/// Names the field: serde reports missing and unknown fields at the parent's path.
+/// Names the field (serde reports missing and unknown fields at the parent's
+/// path); the one mapping is [`FieldError::from_serde`].
 fn field_error(path: &str, message: &str) -> ApiError {
-    let parent = if path == "." { "" } else { path };
-    let named = |prefix: &str| {
-        message
-            .strip_prefix(prefix)
-            .and_then(|rest| rest.split('`').next())
-            .map(|name| join(parent, name))
-    };
-    let message = strip_position(message);
-    if let Some(field) = named("missing field `") {
-        return ApiError::invalid(field, "is required");
-    }
-    if let Some(mut field) = named("unknown field `") {
-        // serde_path_to_error already puts the unknown key at the end of the path.
-        if let Some(name) = field.rsplit('.').next()
-            && parent.ends_with(name)
-        {
-            field = parent.to_owned();
-        }
-        let hint = message
-            .split_once(", expected")
-            .map(|(_, e)| e.trim())
-            .unwrap_or("");
-        return ApiError::invalid(
-            field,
-            format!(
-                "unknown field, expected{}",
-                if hint.is_empty() {
-                    " none".into()
-                } else {
-                    format!(" {hint}")
-                }
-            ),
-        );
-    }
-    let field = if parent.is_empty() {
-        "body".to_owned()
-    } else {
-        parent.to_owned()
-    };
-    ApiError::invalid(field, message)
-}
-
-fn join(parent: &str, name: &str) -> String {
-    if parent.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{parent}.{name}")
-    }
-}
-
-/// serde_json appends " at line 1 column 9"; the field path already says where.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
-    }
+    FieldError::from_serde("", path, message).into()
 }
 
 /// A query string, parsed with the name of any failing parameter.

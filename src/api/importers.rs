@@ -1,6 +1,7 @@
 //! The Importers API of seed 000 under `/api/apihub/v1/importers`, plus what users
 //! expect beyond it: read one, configure (`PUT`), run history.
 
+use apihub_connectors::FieldError;
 use apihub_connectors::ImporterType;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -166,18 +167,16 @@ fn to_spec(state: &AppState, req: ImporterRequest) -> Result<ImporterSpec, ApiEr
         req.update_frequency,
         req.parameters,
         req.exclude_empty_specs,
-    )
-    .map_err(|e| ApiError::invalid(e.field, e.message))?;
+    )?;
     if let Some(kind) = spec.kind {
-        apihub_connectors::validate_parameters(kind, &spec.parameters, &state.env)
-            .map_err(|e| ApiError::invalid(e.field, e.message))?;
+        apihub_connectors::validate_parameters(kind, &spec.parameters, &state.env)?;
     }
     Ok(spec)
 }
 
 fn secret_error(e: SecretError) -> StoreError {
     match e {
-        SecretError::Field { field, message } => StoreError::Rejected { field, message },
+        SecretError::Field(f) => StoreError::Field(f),
         other => StoreError::Corrupt(other.to_string()),
     }
 }
@@ -269,10 +268,11 @@ async fn configure_importer(
             && let Some(field) =
                 crate::secrets::first_mask(Rules::of(kind), &input, "parameters", 0)
         {
-            return Err(StoreError::Rejected {
+            return Err(FieldError::new(
                 field,
-                message: "the importer's type changed, so this secret must be sent again".into(),
-            });
+                "the importer's type changed, so this secret must be sent again",
+            )
+            .into());
         }
         cipher
             .seal_parameters(&owner, Rules::of(kind), &input, Some(&previous.parameters))
@@ -287,10 +287,7 @@ async fn configure_importer(
             state.clock.now_ms(),
         )
         .await;
-    let row = match result {
-        Err(StoreError::NotFound) => return Err(ApiError::not_found("importer", &id)),
-        other => other?,
-    };
+    let row = result?;
     tracing::info!(importer = %row.id, "Importer configured.");
     state.scheduler.changed(&row.id);
     Ok(Json(view(&state, row)))

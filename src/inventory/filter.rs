@@ -18,6 +18,7 @@
 //! For `exportType=operations`, the filters select the targets whose operations are
 //! exported.
 
+use apihub_connectors::FieldError;
 use std::str::FromStr;
 
 use apihub_connectors::DefinitionFormat;
@@ -153,10 +154,7 @@ pub struct ExportFilter {
 const DAY_MS: i64 = 86_400_000;
 
 fn rejected(field: &str, message: String) -> StoreError {
-    StoreError::Rejected {
-        field: field.into(),
-        message,
-    }
+    FieldError::new(field, message).into()
 }
 
 /// Splits `>=value` into the operator and the value.

@@ -2,6 +2,7 @@
 //! for and the last row's (sort value, id), so pages stay stable while rows are
 //! inserted between requests. `0` (or nothing) means the first page.
 
+use apihub_connectors::FieldError;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::{Deserialize, Serialize};
@@ -37,10 +38,7 @@ impl Cursor {
             None | Some("") | Some("0") => return Ok(None),
             Some(r) => r,
         };
-        let bad = |message: &str| StoreError::Rejected {
-            field: "cursor".into(),
-            message: message.into(),
-        };
+        let bad = |message: &str| StoreError::from(FieldError::new("cursor", message));
         let bytes = B64
             .decode(raw)
             .map_err(|_| bad("is not a cursor returned by this API (use 0 for the first page)"))?;

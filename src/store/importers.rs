@@ -132,7 +132,7 @@ impl Store {
                 Err(e) if is_unique_violation(&e) => Err(name_conflict(&new.name)),
                 other => other.map_err(StoreError::from),
             }?;
-            get(tx, &id)?.ok_or(StoreError::NotFound)
+            get(tx, &id)?.ok_or_else(|| StoreError::not_found("importer", id.as_str()))
         })
         .await
     }
@@ -151,7 +151,8 @@ impl Store {
         F: FnOnce(&ImporterRow) -> Result<Value, StoreError> + Send + 'static,
     {
         self.write(move |tx| {
-            let old = get(tx, &id)?.ok_or(StoreError::NotFound)?;
+            let old =
+                get(tx, &id)?.ok_or_else(|| StoreError::not_found("importer", id.as_str()))?;
             let parameters = seal(&old)?;
             // Recorded source revisions say "this content was written with these
             // settings"; new settings (another export type, stages, folder) may
@@ -191,7 +192,7 @@ impl Store {
                 Err(e) if is_unique_violation(&e) => Err(name_conflict(&new.name)),
                 other => other.map_err(StoreError::from),
             }?;
-            get(tx, &id)?.ok_or(StoreError::NotFound)
+            get(tx, &id)?.ok_or_else(|| StoreError::not_found("importer", id.as_str()))
         })
         .await
     }

@@ -14,7 +14,7 @@ impl Store {
                 .query_row("SELECT 1 FROM api_targets WHERE id = ?1", [&req.api_target_id], |r| r.get(0))
                 .optional()?;
             if exists.is_none() {
-                return Err(StoreError::NotFound);
+                return Err(StoreError::not_found("API target", req.api_target_id.as_str()));
             }
             let id = uuid::Uuid::now_v7().to_string();
             let json = |v: Option<serde_json::Value>| v.map(|v| v.to_string());

@@ -37,17 +37,19 @@ pub use runs::{
 };
 pub use targets::{ListQuery, NewDefinition, NewTarget, TargetPatch, Upsert};
 
+use apihub_connectors::FieldError;
+
 use crate::config::StoreSettings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("not found")]
-    NotFound,
+    #[error("{entity} `{id}` does not exist")]
+    NotFound { entity: &'static str, id: String },
     #[error("{0}")]
     Conflict(String),
     /// A request rule that can only be checked against stored data.
-    #[error("{field}: {message}")]
-    Rejected { field: String, message: String },
+    #[error(transparent)]
+    Field(#[from] FieldError),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("database migration failed: {0}")]
@@ -66,6 +68,15 @@ pub struct Store {
     /// busy handler sleeps in steps of up to 100 ms, so writers that queue here
     /// instead of inside SQLite do not wait longer than the write ahead of them.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+impl StoreError {
+    pub fn not_found(entity: &'static str, id: impl Into<String>) -> Self {
+        StoreError::NotFound {
+            entity,
+            id: id.into(),
+        }
+    }
 }
 
 impl Store {

@@ -176,7 +176,7 @@ impl Store {
                 return Err(StoreError::Conflict("a run of this importer is already in progress".into()));
             }
             if super::importers::get(tx, &importer_id)?.is_none() {
-                return Err(StoreError::NotFound);
+                return Err(StoreError::not_found("importer", importer_id.as_str()));
             }
             let id = uuid::Uuid::now_v7().to_string();
             tx.execute(

@@ -450,7 +450,10 @@ fn replace(
         ],
     )?;
     if changed == 0 {
-        return Err(StoreError::NotFound);
+        return Err(StoreError::not_found(
+            "definition",
+            format!("{target_id}/{definition_id}"),
+        ));
     }
     let count = write_operations(tx, target_id, definition_id, def, now)?;
     tx.execute(
@@ -494,7 +497,7 @@ impl Store {
                     )
                     .optional()?;
                 if let Some((id, request)) = existing {
-                    let detail = read_detail(tx, &id)?.ok_or(StoreError::NotFound)?;
+                    let detail = read_detail(tx, &id)?.ok_or_else(|| StoreError::not_found("API target", id.as_str()))?;
                     return Ok((detail, Some(request.unwrap_or_default())));
                 }
             }
@@ -505,7 +508,7 @@ impl Store {
                     params![id, key, request],
                 )?;
             }
-            Ok((read_detail(tx, &id)?.ok_or(StoreError::NotFound)?, None))
+            Ok((read_detail(tx, &id)?.ok_or_else(|| StoreError::not_found("API target", id.as_str()))?, None))
         })
         .await
     }
@@ -525,7 +528,8 @@ impl Store {
                 definition: new,
             };
             replace(tx, &target_id, &definition_id, &target, false, now)?;
-            read_detail(tx, &target_id)?.ok_or(StoreError::NotFound)
+            read_detail(tx, &target_id)?
+                .ok_or_else(|| StoreError::not_found("API target", target_id.as_str()))
         })
         .await
     }
@@ -690,7 +694,7 @@ impl Store {
     ) -> Result<TargetDetail, StoreError> {
         self.write(move |tx| {
             if read_target(tx, &id)?.is_none() {
-                return Err(StoreError::NotFound);
+                return Err(StoreError::not_found("API target", id.as_str()));
             }
             if let Some(name) = &patch.name {
                 tx.execute(
@@ -733,7 +737,7 @@ impl Store {
                 "UPDATE api_targets SET modified_at = ?2 WHERE id = ?1",
                 params![id, now],
             )?;
-            read_detail(tx, &id)?.ok_or(StoreError::NotFound)
+            read_detail(tx, &id)?.ok_or_else(|| StoreError::not_found("API target", id.as_str()))
         })
         .await
     }
@@ -750,7 +754,10 @@ impl Store {
                 params![target_id, operation_id, excluded],
             )?;
             if n == 0 {
-                return Err(StoreError::NotFound);
+                return Err(StoreError::not_found(
+                    "operation",
+                    format!("{target_id}/{operation_id}"),
+                ));
             }
             tx.query_row(
                 &format!("SELECT {OPERATION_COLUMNS} FROM operations WHERE id = ?1"),

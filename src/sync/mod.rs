@@ -158,7 +158,7 @@ pub async fn sync_once(
     };
     // The importer may have been deleted during the run: its history went with it.
     match ctx.store.finish_run(finished).await {
-        Ok(()) | Err(StoreError::NotFound) => {}
+        Ok(()) | Err(StoreError::NotFound { .. }) => {}
         Err(e) => return Err(e.into()),
     }
     record_metrics(kind, &report);

@@ -47,11 +47,8 @@ pub async fn create_link(
     ApiJson(req): ApiJson<LinkRequest>,
 ) -> Result<Json<LinkView>, ApiError> {
     check(&req)?;
-    let target = req.api_target_id.clone();
     match state.store.create_link(req, state.clock.now_ms()).await {
-        Err(StoreError::NotFound) => {
-            Err(ApiError::not_found("API target", &target).with_field("apiTargetId"))
-        }
+        Err(e @ StoreError::NotFound { .. }) => Err(ApiError::from(e).with_field("apiTargetId")),
         other => Ok(Json(other?)),
     }
 }

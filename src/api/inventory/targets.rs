@@ -13,7 +13,7 @@ use crate::api::error::{ApiError, ErrorEnvelope};
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::inventory::filter::Sort;
 use crate::inventory::{Annotation, OperationView, TargetDetail, TargetPage};
-use crate::store::{ListQuery, StoreError, TargetPatch};
+use crate::store::{ListQuery, TargetPatch};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -230,14 +230,12 @@ pub async fn patch_target(
     ApiJson(req): ApiJson<TargetPatchRequest>,
 ) -> Result<Json<TargetDetail>, ApiError> {
     let patch = to_patch(req)?;
-    match state
-        .store
-        .patch_target(id.clone(), patch, state.clock.now_ms())
-        .await
-    {
-        Err(StoreError::NotFound) => Err(ApiError::not_found("API target", &id)),
-        other => Ok(Json(other?)),
-    }
+    Ok(Json(
+        state
+            .store
+            .patch_target(id, patch, state.clock.now_ms())
+            .await?,
+    ))
 }
 
 /// Delete an API target with its definitions, operations and links.
@@ -272,16 +270,11 @@ pub async fn exclude_operation(
     Path((target, op)): Path<(String, String)>,
     ApiJson(req): ApiJson<ExcludeRequest>,
 ) -> Result<Json<OperationView>, ApiError> {
-    match state
+    let op = state
         .store
-        .set_operation_excluded(target.clone(), op.clone(), req.exclude_operation)
-        .await
-    {
-        Err(StoreError::NotFound) => {
-            Err(ApiError::not_found("operation", &format!("{target}/{op}")))
-        }
-        other => Ok(Json(other?)),
-    }
+        .set_operation_excluded(target, op, req.exclude_operation)
+        .await?;
+    Ok(Json(op))
 }
 
 /// Download a definition's file as it was uploaded or imported.

@@ -16,7 +16,7 @@ use crate::api::AppState;
 use crate::api::error::{ApiError, ErrorEnvelope};
 use crate::api::extract::{ApiQuery, body_error};
 use crate::inventory::{Source, SourceMode, TargetDetail, TargetView};
-use crate::store::{NewDefinition, NewTarget, StoreError};
+use crate::store::{NewDefinition, NewTarget};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -336,21 +336,9 @@ pub async fn replace_definition(
         ));
     }
     let (_, def) = definition(&state, &q, req).await?;
-    match state
+    let detail = state
         .store
-        .replace_definition(
-            target_id.clone(),
-            definition_id.clone(),
-            def,
-            state.clock.now_ms(),
-        )
-        .await
-    {
-        Ok(detail) => Ok(Json(detail)),
-        Err(StoreError::NotFound) => Err(ApiError::not_found(
-            "definition",
-            &format!("{target_id}/{definition_id}"),
-        )),
-        Err(e) => Err(e.into()),
-    }
+        .replace_definition(target_id, definition_id, def, state.clock.now_ms())
+        .await?;
+    Ok(Json(detail))
 }
