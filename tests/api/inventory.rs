@@ -449,6 +449,19 @@ async fn links_attach_to_targets() {
         (status, envelope(&body).1.as_deref()),
         (StatusCode::NOT_FOUND, Some("apiTargetId"))
     );
+    assert_eq!(body["error"]["message"], "API target `nope` does not exist");
+    let (status, body) = app
+        .patch(
+            &format!("{INVENTORY}/api-targets/{id}/operations/nope"),
+            &json!({"excludeOperation": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        body["error"]["message"],
+        format!("operation `{id}/nope` does not exist"),
+        "the store's not-found names the entity and its id"
+    );
     bad["apiTargetId"] = json!(id);
     bad["baseUrl"] = json!("ftp://x");
     let (status, body) = app.post(&format!("{INVENTORY}/links"), &bad).await;
