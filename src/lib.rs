@@ -37,6 +37,7 @@ pub mod importer;
 pub mod inspect;
 pub mod inventory;
 pub mod metrics;
+pub mod run;
 pub mod scheduler;
 pub mod secrets;
 pub mod server;

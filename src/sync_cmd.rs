@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::app::sync_context;
 use crate::clock::Clock;
-use crate::store::{ItemOutcome, RunStatus, RunTrigger};
+use crate::run::{ItemOutcome, RunStatus, RunTrigger};
 use crate::sync::{Progress, ProgressFn, RunControl, sync_once};
 
 pub async fn run(config: Option<PathBuf>, importer: &str) -> anyhow::Result<()> {

@@ -8,17 +8,17 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, ErrorEnvelope};
-use super::extract::{ApiJson, ApiQuery};
+use super::extract::ApiJson;
 use crate::clock::format_ms;
 use crate::importer::{ImporterSpec, ImporterStatus, SyncStatus, UpdateFrequency};
 use crate::secrets::{Rules, SecretError, mask_parameters};
-use crate::store::{ImporterRow, NewImporter, RunPage, StoreError};
+use crate::store::{ImporterRow, NewImporter, StoreError};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -26,7 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_importer, configure_importer, delete_importer))
         .routes(routes!(trigger_importer))
         .routes(routes!(check_importer))
-        .routes(routes!(list_runs))
+        .routes(routes!(super::runs::list_runs))
 }
 
 /// Create or configure an importer. Only `name` is required. Enum values are
@@ -110,29 +110,6 @@ pub struct ImporterView {
 #[derive(Serialize, ToSchema)]
 pub struct ImporterList {
     pub importers: Vec<ImporterView>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Page size, 1-100 (default 20).
-    #[serde(default)]
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u32>,
-    /// `0` or absent for the first page, then the previous response's `nextPage`.
-    #[serde(default)]
-    pub cursor: Option<String>,
-}
-
-impl PageQuery {
-    pub fn limit(&self) -> Result<u32, ApiError> {
-        match self.limit {
-            None => Ok(20),
-            Some(n @ 1..=100) => Ok(n),
-            Some(_) => Err(ApiError::invalid("limit", "must be between 1 and 100")),
-        }
-    }
 }
 
 pub fn view(state: &AppState, row: ImporterRow) -> ImporterView {
@@ -335,29 +312,6 @@ async fn trigger_importer(
     }
     state.scheduler.triggered(&id);
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Run history of an importer, newest first.
-#[utoipa::path(get, path = "/{importerId}/runs", tag = "Importers",
-    params(("importerId" = String, Path, description = "Importer id"), PageQuery),
-    responses((status = 200, description = "One page of runs", body = RunPage),
-              (status = 400, description = "Bad limit or cursor", body = ErrorEnvelope),
-              (status = 404, description = "Unknown id", body = ErrorEnvelope)))]
-async fn list_runs(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> Result<Json<RunPage>, ApiError> {
-    let limit = q.limit()?;
-    if state.store.get_importer(&id).await?.is_none() {
-        return Err(ApiError::not_found("importer", &id));
-    }
-    Ok(Json(
-        state
-            .store
-            .list_runs(&id, limit, q.cursor.as_deref())
-            .await?,
-    ))
 }
 
 /// The result of a connection check.

@@ -17,6 +17,7 @@ mod health;
 pub mod importers;
 pub mod inventory;
 mod limits;
+pub mod runs;
 
 pub use limits::MAX_HEADERS;
 

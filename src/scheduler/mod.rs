@@ -38,7 +38,8 @@ use tokio_util::task::TaskTracker;
 use crate::clock::format_ms;
 use crate::config::SchedulerSettings;
 use crate::importer::{ImporterStatus, runnable};
-use crate::store::{ImporterRow, RunTrigger, StoreError};
+use crate::run::RunTrigger;
+use crate::store::{ImporterRow, StoreError};
 use crate::sync::{RunControl, SyncContext, SyncError, sync_once};
 
 /// Why runs stop at shutdown; such a run is due again at the next start.

@@ -32,9 +32,7 @@ pub use cursor::Cursor;
 pub use export::ExportKind;
 pub use importers::{ImporterRow, NewImporter};
 pub use remote::RemoteTarget;
-pub use runs::{
-    FinishedRun, ItemNote, ItemOutcome, RunCounts, RunPage, RunRow, RunStatus, RunTrigger,
-};
+pub use runs::{FinishedRun, RunHistory, RunRecord};
 pub use targets::{ListQuery, NewDefinition, NewTarget, TargetPatch, Upsert};
 
 use apihub_connectors::FieldError;

@@ -2,74 +2,30 @@
 //! notes, listed newest first.
 
 use rusqlite::{Row, params};
-use serde::Serialize;
 use serde_json::Value;
-use utoipa::ToSchema;
 
 use super::{Cursor, Store, StoreError};
-use apihub_connectors::wire_enum;
+use crate::run::{ItemNote, RunCounts, RunStatus, RunTrigger};
 
-wire_enum! {
-    /// Why a run started.
-    pub enum RunTrigger {
-        Schedule => "schedule",
-        Manual => "manual",
-        Startup => "startup",
-    }
-}
-
-wire_enum! {
-    pub enum RunStatus {
-        Running => "Running",
-        Completed => "Completed",
-        Failed => "Failed",
-    }
-}
-
-/// What a run did, item by item.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct RunCounts {
-    /// Items the source listed.
-    pub discovered: u32,
-    /// New inventory targets.
-    pub created: u32,
-    /// Targets whose definition changed and was replaced.
-    pub updated: u32,
-    /// Targets whose definition hash was unchanged (nothing written).
-    pub unchanged: u32,
-    /// Definitions with no operations that `excludeEmptySpecs` left out.
-    pub skipped_empty: u32,
-    /// Items the source reported but did not export (e.g. no deployed stage).
-    pub skipped: u32,
-    /// Items that could not be fetched, parsed or stored.
-    pub failed: u32,
-    /// Targets of this importer that the source no longer lists (marked, not deleted).
-    pub missing: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct RunRow {
+/// One run as stored: times in milliseconds since the epoch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
     pub run_id: String,
     pub importer_id: String,
     pub trigger: RunTrigger,
     pub status: RunStatus,
-    #[schema(value_type = String, format = DateTime)]
-    pub started_at: String,
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub finished_at: Option<String>,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
     pub counts: RunCounts,
     pub fail_reason: Option<String>,
-    /// Per-item notes: `{externalKey, name, outcome, message}`.
-    #[schema(value_type = Vec<Object>)]
+    /// The per-item notes as stored (JSON array of [`ItemNote`]).
     pub items: Value,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct RunPage {
-    pub runs: Vec<RunRow>,
+/// One page of an importer's runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunHistory {
+    pub runs: Vec<RunRecord>,
     pub total_count: u64,
     pub next_page: Option<String>,
 }
@@ -88,36 +44,11 @@ pub struct FinishedRun {
     pub keep: u32,
 }
 
-wire_enum! {
-    /// What a run did with one item.
-    pub enum ItemOutcome {
-        Created => "created",
-        Updated => "updated",
-        /// The definition's content (or the source revision) was unchanged.
-        Unchanged => "unchanged",
-        /// No operations, and `excludeEmptySpecs` is set.
-        SkippedEmpty => "skippedEmpty",
-        /// The source reported it but did not export it (e.g. no deployed stage).
-        Skipped => "skipped",
-        Failed => "failed",
-    }
-}
-
-/// What happened to one item of a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ItemNote {
-    pub external_key: String,
-    pub name: Option<String>,
-    pub outcome: ItemOutcome,
-    pub message: Option<String>,
-}
-
 const COLUMNS: &str = "id, importer_id, trigger, status, started_at, finished_at, discovered, \
     created, updated, unchanged, skipped_empty, skipped, failed, missing, fail_reason, items";
 const SORT: &str = "-startedAt";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<(i64, RunRow)> {
+fn from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
     let bad = |what: &str, e: String| {
         rusqlite::Error::FromSqlConversionFailure(
             0,
@@ -127,32 +58,27 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<(i64, RunRow)> {
     };
     let trigger: String = r.get(2)?;
     let status: String = r.get(3)?;
-    let started: i64 = r.get(4)?;
-    let finished: Option<i64> = r.get(5)?;
     let items: String = r.get(15)?;
-    Ok((
-        started,
-        RunRow {
-            run_id: r.get(0)?,
-            importer_id: r.get(1)?,
-            trigger: trigger.parse().map_err(|e| bad("trigger", e))?,
-            status: status.parse().map_err(|e| bad("status", e))?,
-            started_at: crate::clock::format_ms(started),
-            finished_at: finished.map(crate::clock::format_ms),
-            counts: RunCounts {
-                discovered: r.get(6)?,
-                created: r.get(7)?,
-                updated: r.get(8)?,
-                unchanged: r.get(9)?,
-                skipped_empty: r.get(10)?,
-                skipped: r.get(11)?,
-                failed: r.get(12)?,
-                missing: r.get(13)?,
-            },
-            fail_reason: r.get(14)?,
-            items: serde_json::from_str(&items).map_err(|e| bad("items", e.to_string()))?,
+    Ok(RunRecord {
+        run_id: r.get(0)?,
+        importer_id: r.get(1)?,
+        trigger: trigger.parse().map_err(|e| bad("trigger", e))?,
+        status: status.parse().map_err(|e| bad("status", e))?,
+        started_at: r.get(4)?,
+        finished_at: r.get(5)?,
+        counts: RunCounts {
+            discovered: r.get(6)?,
+            created: r.get(7)?,
+            updated: r.get(8)?,
+            unchanged: r.get(9)?,
+            skipped_empty: r.get(10)?,
+            skipped: r.get(11)?,
+            failed: r.get(12)?,
+            missing: r.get(13)?,
         },
-    ))
+        fail_reason: r.get(14)?,
+        items: serde_json::from_str(&items).map_err(|e| bad("items", e.to_string()))?,
+    })
 }
 
 impl Store {
@@ -281,7 +207,7 @@ impl Store {
         importer_id: &str,
         limit: u32,
         cursor: Option<&str>,
-    ) -> Result<RunPage, StoreError> {
+    ) -> Result<RunHistory, StoreError> {
         let importer_id = importer_id.to_owned();
         let cursor = Cursor::decode(cursor, SORT)?;
         self.read(move |c| {
@@ -307,10 +233,10 @@ impl Store {
                 .collect::<Result<Vec<_>, _>>()?;
             let next_page = if rows.len() > limit as usize {
                 rows.truncate(limit as usize);
-                rows.last().map(|(ts, run)| {
+                rows.last().map(|run| {
                     Cursor {
                         sort: SORT.into(),
-                        value: Value::from(*ts),
+                        value: Value::from(run.started_at),
                         id: run.run_id.clone(),
                         backward: false,
                     }
@@ -319,8 +245,8 @@ impl Store {
             } else {
                 None
             };
-            Ok(RunPage {
-                runs: rows.into_iter().map(|(_, r)| r).collect(),
+            Ok(RunHistory {
+                runs: rows,
                 total_count: u64::try_from(total).unwrap_or(0),
                 next_page,
             })

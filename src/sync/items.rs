@@ -24,8 +24,9 @@ use futures_util::stream::FuturesUnordered;
 use tokio_util::sync::CancellationToken;
 
 use super::{Progress, ProgressFn, Report, RunControl, SyncContext};
+use crate::run::ItemOutcome;
 use crate::sink::{SinkItem, Upsert};
-use crate::store::{ImporterRow, ItemOutcome};
+use crate::store::ImporterRow;
 
 /// How often a run's counts are saved while it goes.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);

@@ -28,9 +28,10 @@ pub use report::Report;
 
 use crate::clock::Clock;
 use crate::metrics as m;
+use crate::run::{RunStatus, RunTrigger};
 use crate::secrets::Cipher;
 use crate::sink::Sink;
-use crate::store::{FinishedRun, ImporterRow, RunStatus, RunTrigger, Store, StoreError};
+use crate::store::{FinishedRun, ImporterRow, Store, StoreError};
 
 /// Everything a run needs.
 #[derive(Clone)]

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::store::{ItemNote, ItemOutcome, RunCounts, RunStatus};
+use crate::run::{ItemNote, ItemOutcome, RunCounts, RunStatus};
 
 /// Notes kept per run; a source with more items still counts them all.
 const MAX_NOTES: usize = 5_000;

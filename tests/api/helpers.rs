@@ -148,7 +148,8 @@ impl TestApp {
     }
 
     pub async fn patch(&self, path: &str, body: &Value) -> (StatusCode, Value) {
-        self.send(self.request(Method::PATCH, path).json(body)).await
+        self.send(self.request(Method::PATCH, path).json(body))
+            .await
     }
 
     pub async fn delete(&self, path: &str) -> (StatusCode, Value) {

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use apihub_importer::clock::Clock;
+use apihub_importer::run::RunTrigger;
 use apihub_importer::sink::Sink;
-use apihub_importer::store::RunTrigger;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
