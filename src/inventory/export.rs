@@ -41,7 +41,7 @@ impl ExportFormat {
 /// An operation with the target it belongs to, for operation exports.
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OperationRecord {
+pub struct TargetOperation {
     pub api_target_id: String,
     pub api_target_name: String,
     #[serde(flatten)]
@@ -51,7 +51,7 @@ pub struct OperationRecord {
 /// A record to export.
 pub enum Record {
     Target(TargetView),
-    Operation(OperationRecord),
+    Operation(TargetOperation),
 }
 
 const TARGET_COLUMNS: &[&str] = &[

@@ -164,12 +164,12 @@ mod tests {
             first.target.alternative_urls,
             ["https://a.example.com", "https://gw.example.com/x"]
         );
-        assert!(
-            first
-                .target
-                .annotations
-                .iter()
-                .any(|a| a.key == "apihub.externalKey" && a.value == "k1")
+        assert_eq!(
+            (
+                first.target.importer_id.as_deref(),
+                first.target.external_key.as_deref()
+            ),
+            (Some("imp-1"), Some("k1"))
         );
 
         clock.advance(std::time::Duration::from_secs(60));
@@ -241,12 +241,7 @@ mod tests {
             .await
             .expect("read")
             .expect("b still there");
-        assert!(
-            gone.target
-                .annotations
-                .iter()
-                .any(|x| x.key == "apihub.missingSince")
-        );
+        assert!(gone.target.missing_since.is_some());
         assert_eq!(
             sink.mark_missing("imp-1", vec!["a".into()])
                 .await
@@ -264,13 +259,7 @@ mod tests {
             Upsert::Unchanged(b.clone())
         );
         let back = store.get_target(&b).await.expect("read").expect("b");
-        assert!(
-            !back
-                .target
-                .annotations
-                .iter()
-                .any(|x| x.key == "apihub.missingSince")
-        );
+        assert_eq!(back.target.missing_since, None);
         assert!(store.get_target(&a).await.expect("read").is_some());
     }
 

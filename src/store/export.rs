@@ -5,16 +5,26 @@
 use rusqlite::params_from_iter;
 use rusqlite::types::Value as SqlValue;
 
-use super::targets::{TARGET_COLUMNS, attach, target_from_row};
-use super::{Store, StoreError};
-use crate::inventory::export::{OperationRecord, Record};
+use super::targets::records::{TARGET_COLUMNS, attach, operation_from_row, target_from_row};
+use super::{OperationRecord, Store, StoreError, TargetRecord};
 use crate::inventory::filter::ExportFilter;
 
 pub use crate::inventory::export::ExportType as ExportKind;
 
+/// One exported row: a target, or an operation with the target it belongs to.
+#[derive(Debug, Clone)]
+pub enum ExportRow {
+    Target(TargetRecord),
+    Operation {
+        target_id: String,
+        target_name: String,
+        operation: OperationRecord,
+    },
+}
+
 /// Receives rows; returning `false` stops the export (the client went away).
 pub trait RowSink: Send + 'static {
-    fn row(&mut self, record: Record) -> bool;
+    fn row(&mut self, row: ExportRow) -> bool;
     fn finish(self);
 }
 
@@ -110,7 +120,7 @@ fn export_targets(
             attach(c, &mut batch)?;
             for t in batch.drain(..) {
                 n += 1;
-                if !sink.row(Record::Target(t)) {
+                if !sink.row(ExportRow::Target(t)) {
                     return Ok(n);
                 }
             }
@@ -131,14 +141,13 @@ fn export_operations(
     let mut rows = stmt.query(params_from_iter(args.iter()))?;
     let mut n = 0u64;
     while let Some(r) = rows.next()? {
-        let operation = super::targets::operation_from_row(r)?;
-        let record = OperationRecord {
-            api_target_id: r.get(16)?,
-            api_target_name: r.get(17)?,
-            operation,
+        let row = ExportRow::Operation {
+            operation: operation_from_row(r)?,
+            target_id: r.get(16)?,
+            target_name: r.get(17)?,
         };
         n += 1;
-        if !sink.row(Record::Operation(record)) {
+        if !sink.row(row) {
             break;
         }
     }

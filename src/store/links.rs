@@ -2,13 +2,26 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::targets::{LINK_COLUMNS, link_from_row};
-use super::{Store, StoreError};
-use crate::inventory::{LinkRequest, LinkView};
+use serde_json::Value;
+
+use super::targets::records::{LINK_COLUMNS, link_from_row};
+use super::{LinkRecord, Store, StoreError};
+
+/// A link to store (checked by the API layer).
+#[derive(Debug, Clone)]
+pub struct NewLink {
+    pub api_target_id: String,
+    pub base_url: String,
+    pub remote_target_id: String,
+    pub remote_target_display_name: Option<String>,
+    pub remote_target_additional_info: Option<String>,
+    pub remote_target_scan_profile: Option<Value>,
+    pub remote_target_extra: Option<Value>,
+}
 
 impl Store {
     /// Stores a link; `NotFound` when its target does not exist.
-    pub async fn create_link(&self, req: LinkRequest, now: i64) -> Result<LinkView, StoreError> {
+    pub async fn create_link(&self, req: NewLink, now: i64) -> Result<LinkRecord, StoreError> {
         self.write(move |tx| {
             let exists: Option<i64> = tx
                 .query_row("SELECT 1 FROM api_targets WHERE id = ?1", [&req.api_target_id], |r| r.get(0))
@@ -17,7 +30,7 @@ impl Store {
                 return Err(StoreError::not_found("API target", req.api_target_id.as_str()));
             }
             let id = uuid::Uuid::now_v7().to_string();
-            let json = |v: Option<serde_json::Value>| v.map(|v| v.to_string());
+            let json = |v: Option<Value>| v.map(|v| v.to_string());
             tx.execute(
                 "INSERT INTO links (id, target_id, base_url, remote_target_id, remote_target_display_name, \
                  remote_target_additional_info, remote_target_scan_profile, remote_target_extra, created_at) \
@@ -29,8 +42,8 @@ impl Store {
                     req.remote_target_id,
                     req.remote_target_display_name,
                     req.remote_target_additional_info,
-                    json(req.remote_target_scan_profile.and_then(|p| serde_json::to_value(p).ok())),
-                    json(req.remote_target_extra.and_then(|e| serde_json::to_value(e).ok())),
+                    json(req.remote_target_scan_profile),
+                    json(req.remote_target_extra),
                     now,
                 ],
             )?;
@@ -41,7 +54,10 @@ impl Store {
     }
 
     /// All links, or those of one target, oldest first.
-    pub async fn list_links(&self, target_id: Option<String>) -> Result<Vec<LinkView>, StoreError> {
+    pub async fn list_links(
+        &self,
+        target_id: Option<String>,
+    ) -> Result<Vec<LinkRecord>, StoreError> {
         self.read(move |c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {LINK_COLUMNS} FROM links WHERE ?1 IS NULL OR target_id = ?1 ORDER BY created_at, id"
@@ -52,7 +68,7 @@ impl Store {
         .await
     }
 
-    pub async fn get_link(&self, id: &str) -> Result<Option<LinkView>, StoreError> {
+    pub async fn get_link(&self, id: &str) -> Result<Option<LinkRecord>, StoreError> {
         let id = id.to_owned();
         self.read(move |c| {
             c.query_row(

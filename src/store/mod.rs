@@ -30,10 +30,15 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub use cursor::Cursor;
 pub use export::ExportKind;
+pub use export::ExportRow;
 pub use importers::{ImporterRow, NewImporter};
+pub use links::NewLink;
 pub use remote::RemoteTarget;
 pub use runs::{FinishedRun, RunHistory, RunRecord};
-pub use targets::{ListQuery, NewDefinition, NewTarget, TargetPatch, Upsert};
+pub use targets::{
+    DefinitionRecord, LinkRecord, ListQuery, NewDefinition, NewTarget, OperationRecord,
+    TargetPatch, TargetRecord, TargetRecords, TargetWithOperations, Upsert,
+};
 
 use apihub_connectors::FieldError;
 

@@ -18,6 +18,7 @@ use crate::inventory::export::{ExportFormat, ExportType, Record, Writer};
 use crate::inventory::filter::{
     ExportFilter, parse_count_filter, parse_formats, parse_time_filter,
 };
+use crate::store::ExportRow;
 use crate::store::export::RowSink;
 
 const CHUNK: usize = 64 * 1024;
@@ -102,8 +103,8 @@ impl ChannelSink {
 }
 
 impl RowSink for ChannelSink {
-    fn row(&mut self, record: Record) -> bool {
-        self.writer.write(&record);
+    fn row(&mut self, row: ExportRow) -> bool {
+        self.writer.write(&Record::from(row));
         self.writer.buf.len() < CHUNK || self.flush()
     }
 

@@ -10,7 +10,7 @@ use crate::api::AppState;
 use crate::api::error::{ApiError, ErrorEnvelope};
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::inventory::{LinkRequest, LinkView};
-use crate::store::StoreError;
+use crate::store::{NewLink, StoreError};
 
 fn check(req: &LinkRequest) -> Result<(), ApiError> {
     let url = req.base_url.trim();
@@ -47,9 +47,19 @@ pub async fn create_link(
     ApiJson(req): ApiJson<LinkRequest>,
 ) -> Result<Json<LinkView>, ApiError> {
     check(&req)?;
-    match state.store.create_link(req, state.clock.now_ms()).await {
+    let json = |v: Option<serde_json::Value>| v.filter(|v| !v.is_null());
+    let new = NewLink {
+        api_target_id: req.api_target_id,
+        base_url: req.base_url,
+        remote_target_id: req.remote_target_id,
+        remote_target_display_name: req.remote_target_display_name,
+        remote_target_additional_info: req.remote_target_additional_info,
+        remote_target_scan_profile: json(serde_json::to_value(req.remote_target_scan_profile).ok()),
+        remote_target_extra: json(serde_json::to_value(req.remote_target_extra).ok()),
+    };
+    match state.store.create_link(new, state.clock.now_ms()).await {
         Err(e @ StoreError::NotFound { .. }) => Err(ApiError::from(e).with_field("apiTargetId")),
-        other => Ok(Json(other?)),
+        other => Ok(Json(other?.into())),
     }
 }
 
@@ -74,7 +84,10 @@ pub async fn list_links(
     ApiQuery(q): ApiQuery<LinkQuery>,
 ) -> Result<Json<LinkList>, ApiError> {
     Ok(Json(LinkList {
-        links: state.store.list_links(q.api_target_id).await?,
+        links: (state.store.list_links(q.api_target_id).await?)
+            .into_iter()
+            .map(Into::into)
+            .collect(),
     }))
 }
 
@@ -89,7 +102,7 @@ pub async fn get_link(
         .store
         .get_link(&id)
         .await?
-        .map(Json)
+        .map(|l| Json(l.into()))
         .ok_or_else(|| ApiError::not_found("link", &id))
 }
 

@@ -87,7 +87,7 @@ pub async fn list_targets(
         sort,
         hidden: p.is_hidden,
     };
-    Ok(Json(state.store.list_targets(q).await?))
+    Ok(Json(state.store.list_targets(q).await?.into()))
 }
 
 /// Get an API target with its operations.
@@ -103,7 +103,7 @@ pub async fn get_target(
         .store
         .get_target(&id)
         .await?
-        .map(Json)
+        .map(|t| Json(t.into()))
         .ok_or_else(|| ApiError::not_found("API target", &id))
 }
 
@@ -234,7 +234,8 @@ pub async fn patch_target(
         state
             .store
             .patch_target(id, patch, state.clock.now_ms())
-            .await?,
+            .await?
+            .into(),
     ))
 }
 
@@ -274,7 +275,7 @@ pub async fn exclude_operation(
         .store
         .set_operation_excluded(target, op, req.exclude_operation)
         .await?;
-    Ok(Json(op))
+    Ok(Json(op.into()))
 }
 
 /// Download a definition's file as it was uploaded or imported.

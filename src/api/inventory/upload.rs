@@ -281,7 +281,7 @@ pub async fn create_from_definition(
         .await?;
     if let Some(original) = replayed {
         tracing::info!(target_id = %detail.target.id, "Upload replayed for its Idempotency-Key; nothing written.");
-        let mut resp = Json(detail.target).into_response();
+        let mut resp = Json(TargetView::from(detail.target)).into_response();
         let headers = resp.headers_mut();
         headers.insert(REPLAYED, axum::http::HeaderValue::from_static("true"));
         if let Ok(v) = axum::http::HeaderValue::from_str(&original) {
@@ -290,7 +290,7 @@ pub async fn create_from_definition(
         return Ok(resp);
     }
     tracing::info!(target_id = %detail.target.id, operations = detail.target.operations_count, "Definition uploaded.");
-    Ok(Json(detail.target).into_response())
+    Ok(Json(TargetView::from(detail.target)).into_response())
 }
 
 /// Answer header of a create that an earlier one with the same key already did.
@@ -340,5 +340,5 @@ pub async fn replace_definition(
         .store
         .replace_definition(target_id, definition_id, def, state.clock.now_ms())
         .await?;
-    Ok(Json(detail))
+    Ok(Json(detail.into()))
 }
