@@ -5,16 +5,15 @@
 //! inventory.
 //!
 //! ## Layout
-//! - [`cli`]: the command line (`serve`, `validate`, `version`, `importers ...`).
+//! - [`cli`]: the command line (`serve`, `validate`, `version`, `importers ...`,
+//!   `inspect`, `sync`) and its HTTP client of a running daemon.
 //! - [`config`]: YAML + `APIHUB_*` settings.
 //! - [`app`]: start-up, serving, graceful shutdown.
 //! - [`api`]: HTTP routes, error envelope, auth, OpenAPI document.
 //! - [`importer`]: what a valid importer is (shared by API and CLI).
-//! - [`inspect`]: the `inspect` command, the normalizer's view for users.
 //! - [`inventory`]: the embedded inventory's shapes, filters and export writers.
 //! - [`sync`]: one sync of one importer (`sync_once`), used by all callers.
 //! - [`scheduler`]: runs importers on their schedule and on trigger.
-//! - [`sync_cmd`]: `apihub-importer sync`, one run in the foreground.
 //! - [`metrics`]: Prometheus metric names and recorder.
 //! - [`store`]: SQLite; the only module that sees SQL.
 //! - [`secrets`]: encryption of secret parameters at rest.
@@ -30,11 +29,9 @@
 pub mod api;
 pub mod app;
 pub mod cli;
-pub mod client;
 pub mod clock;
 pub mod config;
 pub mod importer;
-pub mod inspect;
 pub mod inventory;
 pub mod metrics;
 pub mod run;
@@ -44,6 +41,5 @@ pub mod server;
 pub mod sink;
 pub mod store;
 pub mod sync;
-pub mod sync_cmd;
 pub mod telemetry;
 pub mod text;

@@ -8,9 +8,13 @@ use clap::{Parser, Subcommand};
 use reqwest::Method;
 use serde_json::Value;
 
+mod client;
+mod inspect;
+mod sync;
+
 use crate::app::{App, shutdown_signal};
-use crate::client::Client;
 use crate::config::{Settings, Sources};
+use client::Client;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -89,11 +93,9 @@ pub async fn run(cli: Cli) -> ExitCode {
             Ok(())
         }
         Command::Validate => validate(cli.config),
-        Command::Inspect { file, format } => {
-            crate::inspect::run(cli.config, &file, format.as_deref())
-        }
+        Command::Inspect { file, format } => inspect::run(cli.config, &file, format.as_deref()),
         Command::Serve => serve(cli.config).await,
-        Command::Sync { importer } => crate::sync_cmd::run(cli.config, &importer).await,
+        Command::Sync { importer } => sync::run(cli.config, &importer).await,
         Command::Importers { url, token, action } => importers(&url, token, action).await,
     };
     match result {
