@@ -153,3 +153,40 @@ async fn keys_and_revisions_come_from_stages() {
     );
     assert_eq!(items[0].name.as_deref(), Some("API api0 (prod)"));
 }
+
+/// The connector pointed at `endpoint`, one attempt, so a network failure is final.
+fn unreachable(endpoint: &str) -> Box<dyn Connector> {
+    let params = json!({"accessKeyId": "AKIDCOMPLIANCE", "secretAccessKey": SECRET, "organizationId": "123456789012",
+                        "regions": ["us-east-1"], "includeHttpApis": false, "endpointUrl": endpoint,
+                        "maxAttempts": 1});
+    apihub_connectors::build(
+        ImporterType::AwsApiGateway,
+        &params,
+        &Environment::default(),
+    )
+    .expect("connector")
+}
+
+/// The SDK says "dispatch failure"; the operator reads what happened underneath.
+#[tokio::test]
+async fn network_failures_print_their_cause() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let cx = apihub_connectors::Context::new("i", "n");
+    let c = unreachable(&format!("http://127.0.0.1:{port}"));
+    let err = apihub_connectors::connector::list_all(c.as_ref(), &cx)
+        .await
+        .expect_err("nothing listens");
+    let text = err.to_string();
+    assert!(text.to_lowercase().contains("connection refused"), "{text}");
+    assert!(text.contains("us-east-1"), "{text}");
+    assert!(!text.contains(SECRET), "{text}");
+
+    let c = unreachable("http://no-such-host.invalid");
+    let err = apihub_connectors::connector::list_all(c.as_ref(), &cx)
+        .await
+        .expect_err("no such host");
+    let text = err.to_string();
+    assert!(text.contains("no-such-host.invalid"), "{text}");
+}

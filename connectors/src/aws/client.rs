@@ -62,6 +62,8 @@ pub async fn base_config(p: &AwsParams) -> SdkConfig {
 /// The clients and the rate limit of one region.
 pub struct RegionClients {
     pub region: String,
+    /// Where the calls go, for messages: a DNS failure must name the host.
+    host: String,
     pub v1: aws_sdk_apigateway::Client,
     pub v2: aws_sdk_apigatewayv2::Client,
     pacer: Pacer,
@@ -109,8 +111,15 @@ impl RegionClients {
             .into_builder()
             .region(Region::new(region.to_owned()))
             .build();
+        let host = p
+            .endpoint_url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| format!("apigateway.{region}.amazonaws.com"));
         RegionClients {
             region: region.to_owned(),
+            host,
             v1: aws_sdk_apigateway::Client::new(&region_cfg),
             v2: aws_sdk_apigatewayv2::Client::new(&region_cfg),
             pacer: Pacer::per_second(p.max_requests_per_second),
@@ -130,13 +139,13 @@ impl RegionClients {
             Future<Output = Result<T, SdkError<E, aws_sdk_apigateway::config::http::HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let region = &self.region;
+        let (region, host) = (&self.region, &self.host);
         let attempt = || {
             // SDK futures send nothing until polled, so the pacing still comes first.
             let fut = f();
             async move {
                 fut.await.map_err(|e| {
-                    let error = error(region, name, &e);
+                    let error = error(region, host, name, &e);
                     let verdict = verdict(&e, error.kind);
                     CallError {
                         error,
@@ -168,6 +177,7 @@ impl RegionClients {
 /// How an SDK error reads to an operator: which region and call, what AWS said.
 pub fn error<E>(
     region: &str,
+    host: &str,
     call: &str,
     err: &SdkError<E, aws_sdk_apigateway::config::http::HttpResponse>,
 ) -> ConnectorError
@@ -176,10 +186,14 @@ where
 {
     match err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            // The SDK's own text is "dispatch failure"; the cause chain holds what
+            // an operator needs ("connection refused", the host that did not resolve).
             let cause = std::error::Error::source(err)
-                .map(ToString::to_string)
-                .unwrap_or_else(|| err.to_string());
-            ConnectorError::transient(format!("cannot reach AWS API Gateway in {region}: {cause}"))
+                .map(crate::error::chain)
+                .unwrap_or_else(|| crate::error::chain(err));
+            ConnectorError::transient(format!(
+                "cannot reach AWS API Gateway in {region} at {host}: {cause}"
+            ))
         }
         SdkError::ServiceError(_) | SdkError::ResponseError(_) => {
             let status = err.raw_response().map(|r| r.status().as_u16());

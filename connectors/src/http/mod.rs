@@ -343,3 +343,37 @@ async fn excerpt(resp: Response) -> String {
     let short: String = text.chars().take(4096).collect();
     redact_queries(&short.split_whitespace().collect::<Vec<_>>().join(" "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn failure(url: &str) -> String {
+        let mut opts = HttpOptions::new("Kong Admin API");
+        opts.retry.max_attempts = 1;
+        let http = Http::new(opts).expect("client");
+        let url = url.to_owned();
+        http.send(&CancellationToken::new(), "GET /services", &move |c| {
+            c.get(&url)
+        })
+        .await
+        .expect_err("unreachable")
+        .to_string()
+    }
+
+    /// Never a bare "error sending request": the cause chain names what failed.
+    #[tokio::test]
+    async fn network_failures_name_the_cause_and_the_host() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = closed.local_addr().expect("addr").port();
+        drop(closed);
+        let text = failure(&format!("http://127.0.0.1:{port}/services?token=s3cret")).await;
+        assert!(text.starts_with("Kong Admin API GET /services: "), "{text}");
+        assert!(text.to_lowercase().contains("connection refused"), "{text}");
+        assert!(!text.contains("s3cret"), "{text}");
+
+        let text = failure("http://no-such-host.invalid/services").await;
+        assert!(text.contains("no-such-host.invalid"), "{text}");
+        assert!(text.contains("dns error"), "{text}");
+    }
+}
