@@ -258,10 +258,14 @@ impl Http {
         url: &str,
     ) -> Result<Vec<u8>, ConnectorError> {
         let parsed = url::Url::parse(url.trim()).map_err(|e| {
+            // Not a URL, so `redact_queries` would not see its query: cut it here.
+            let shown = match url.split_once('?') {
+                Some((head, _)) => format!("{head}?…"),
+                None => url.to_owned(),
+            };
             ConnectorError::protocol(format!(
-                "{} {call}: the download link `{}` is not a URL ({e})",
+                "{} {call}: the download link `{shown}` is not a URL ({e})",
                 self.opts.platform,
-                redact_queries(url)
             ))
         })?;
         let resp = self
