@@ -20,7 +20,8 @@ COPY --from=build /src/target/release/apihub-importer /usr/local/bin/apihub-impo
 COPY config/apihub-importer.yaml /etc/apihub-importer/apihub-importer.yaml
 ENV APIHUB_SERVER__BIND=0.0.0.0:8080 \
     APIHUB_STORE__PATH=/var/lib/apihub-importer/apihub.db \
-    APIHUB_LOG__FORMAT=json
+    APIHUB_LOG__FORMAT=json \
+    MALLOC_ARENA_MAX=2
 USER apihub
 WORKDIR /var/lib/apihub-importer
 VOLUME ["/var/lib/apihub-importer"]

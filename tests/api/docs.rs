@@ -93,3 +93,88 @@ async fn swagger_ui_is_served() {
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(resp.bytes().await.expect("js").len() > 100_000);
 }
+
+/// The README's configuration table and the shipped config file agree with the
+/// code: every key the table names is one the daemon accepts with the value the
+/// table gives as its default, and every key of the shipped file (also the
+/// commented ones) is in the table.
+#[test]
+fn the_readme_configuration_table_matches_the_settings() {
+    use apihub_importer::config::{Settings, Sources};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
+    let table = readme
+        .split("## Configuration")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("a Configuration section");
+    let rows: Vec<(String, String)> = table
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let key = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            Some((key.to_owned(), cells.get(2)?.trim_matches('`').to_owned()))
+        })
+        .collect();
+    assert!(rows.len() > 20, "{rows:?}");
+    // Values for keys without a default, or whose default is not a literal.
+    let samples = [
+        ("server.auth_tokens", "a-token-of-sixteen-chars"),
+        (
+            "secrets.key",
+            "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=",
+        ),
+        ("secrets.key_file", "./data/secret.key"),
+        ("sink.remote.url", "https://hub.example.com"),
+        ("sink.remote.token", "a-token-of-sixteen-chars"),
+        ("importers.directory_roots", "./specs"),
+    ];
+    for (key, default) in &rows {
+        let value = samples
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| (*v).to_owned())
+            .unwrap_or_else(|| default.clone());
+        let var = |k: &str| format!("APIHUB_{}", k.replace('.', "__").to_uppercase());
+        let mut env = std::collections::HashMap::from([(var(key), value.clone())]);
+        if key.starts_with("sink.remote.") {
+            env.insert(var("sink.remote.url"), "https://hub.example.com".into());
+        }
+        Settings::load(&Sources { file: None, env })
+            .unwrap_or_else(|e| panic!("README key `{key}` = `{value}`: {e}"));
+    }
+    let shipped =
+        std::fs::read_to_string(root.join("config/apihub-importer.yaml")).expect("shipped config");
+    let mut path: Vec<(usize, String)> = Vec::new();
+    let mut keys = Vec::new();
+    for line in shipped.lines() {
+        // A commented-out key is indented after its `#`; prose is not.
+        let (line, commented) = match line.strip_prefix('#') {
+            Some(rest) => (rest, true),
+            None => (line, false),
+        };
+        let text = line.trim_start();
+        let indent = line.len() - text.len();
+        let Some((key, _)) = text.split_once(':') else {
+            continue;
+        };
+        let is_key = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !is_key || (commented && indent < 2) {
+            continue;
+        }
+        path.retain(|(i, _)| *i < indent);
+        let full: Vec<&str> = path.iter().map(|(_, k)| k.as_str()).chain([key]).collect();
+        keys.push(full.join("."));
+        path.push((indent, key.to_owned()));
+    }
+    for key in keys {
+        let is_section = rows.iter().any(|(k, _)| k.starts_with(&format!("{key}.")));
+        assert!(
+            is_section || rows.iter().any(|(k, _)| *k == key),
+            "config/apihub-importer.yaml has `{key}`, the README's table does not"
+        );
+    }
+}

@@ -6,7 +6,6 @@
 //! `cargo bench --bench inventory` (`-- --targets N` for a smaller run).
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use apihub_connectors::normalize::{Hints, Limits, normalize};
@@ -14,6 +13,11 @@ use apihub_importer::config::StoreSettings;
 use apihub_importer::inventory::{Source, SourceMode};
 use apihub_importer::store::{NewDefinition, NewTarget, Store};
 use serde_json::Value;
+
+#[path = "daemon.rs"]
+mod daemon;
+
+use daemon::{Daemon, rss_kib};
 
 const INVENTORY: &str = "/api/apihub/v1/inventory";
 
@@ -69,54 +73,6 @@ async fn load(db: &Path, n: usize) -> Duration {
     started.elapsed()
 }
 
-struct Daemon(Child, String);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(dir: &Path) -> Daemon {
-    let cfg = dir.join("c.yaml");
-    std::fs::write(&cfg, format!("server:\n  bind: 127.0.0.1:0\nstore:\n  path: {}\nlog:\n  format: json\n  level: warn,apihub_importer::app=info\n", dir.join("apihub.db").display())).expect("config");
-    let log = dir.join("daemon.log");
-    let child = Command::new(env!("CARGO_BIN_EXE_apihub-importer"))
-        .args(["serve", "--config"])
-        .arg(&cfg)
-        .env("RUST_LOG", "warn,apihub_importer::app=info")
-        .stderr(std::fs::File::create(&log).expect("log"))
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let mut d = Daemon(child, String::new());
-    for _ in 0..600 {
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        if let Some(addr) = text
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .find_map(|v| v["addr"].as_str().map(str::to_owned))
-        {
-            d.1 = format!("http://{addr}");
-            return d;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("daemon did not start");
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("VmRSS:")
-                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -149,10 +105,14 @@ async fn main() {
         "loaded {targets} targets x 10 operations in {:.1} s",
         loaded.as_secs_f64()
     );
-    let daemon = start(dir.path());
-    let pid = daemon.0.id();
+    let daemon = Daemon::start(
+        Path::new(env!("CARGO_BIN_EXE_apihub-importer")),
+        dir.path(),
+        "",
+    );
+    let pid = daemon.pid();
     let http = reqwest::Client::new();
-    let base = daemon.1.clone();
+    let base = daemon.base.clone();
     let url = |q: &str| format!("{base}{INVENTORY}/api-targets?{q}");
 
     // Warm up, then find a deep cursor (page ~1/2 through) by walking with large pages.

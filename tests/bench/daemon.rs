@@ -1,0 +1,105 @@
+//! A release daemon in its own process for the benchmarks: started on a free
+//! loopback port with a config of the bench's choosing, killed when dropped, and
+//! measured from `/proc` the way an operator's `ps` or a cgroup would see it.
+
+// Shared by the benches; each uses part of it.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub struct Daemon {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Daemon {
+    /// Starts `bin serve` with its store in `dir` and `extra` appended to the
+    /// config (YAML sections other than `server`, `store` and `log`).
+    pub fn start(bin: &Path, dir: &Path, extra: &str) -> Daemon {
+        Daemon::start_with_env(bin, dir, extra, &[])
+    }
+
+    /// [`Daemon::start`] with environment changes: `Some` sets a variable, `None`
+    /// removes it.
+    pub fn start_with_env(
+        bin: &Path,
+        dir: &Path,
+        extra: &str,
+        env: &[(&str, Option<&str>)],
+    ) -> Daemon {
+        let cfg = dir.join("c.yaml");
+        let yaml = format!(
+            "server:\n  bind: 127.0.0.1:0\nstore:\n  path: {}\nlog:\n  format: json\n  level: warn,apihub_importer::app=info\n{extra}",
+            dir.join("apihub.db").display()
+        );
+        std::fs::write(&cfg, yaml).expect("config");
+        let log = dir.join("daemon.log");
+        let mut cmd = Command::new(bin);
+        cmd.args(["serve", "--config"])
+            .arg(&cfg)
+            .env("RUST_LOG", "warn,apihub_importer::app=info")
+            .stderr(std::fs::File::create(&log).expect("log"))
+            .stdout(Stdio::null());
+        for (k, v) in env {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        let child = cmd.spawn().expect("spawn");
+        let mut d = Daemon {
+            child,
+            base: String::new(),
+        };
+        for _ in 0..600 {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(addr) = text
+                .lines()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .find_map(|v| v["addr"].as_str().map(str::to_owned))
+            {
+                d.base = format!("http://{addr}");
+                return d;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("daemon did not start; see {}", log.display());
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The largest resident set size so far (the kernel's high-water mark), in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        status_kib(self.pid(), "VmHWM:")
+    }
+}
+
+/// Resident set size of `pid` now, in KiB (read from a sampler thread too).
+pub fn rss_kib(pid: u32) -> u64 {
+    status_kib(pid, "VmRSS:")
+}
+
+fn status_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(field)
+                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
