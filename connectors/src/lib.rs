@@ -16,6 +16,7 @@
 //! - [`params`]: parameter validation errors shared by every connector.
 //! - [`directory`]: the `directory` importer type (spec files in a folder).
 //! - [`aws`]: the `aws_api_gateway` connector (REST, HTTP and WebSocket APIs).
+//! - `kong`: the `kong` connector's route-to-OpenAPI synthesis (listing to come).
 //! - [`registry`]: which types have a connector; per-type parameter checks.
 
 #[cfg(feature = "aws")]
@@ -27,6 +28,8 @@ pub mod error;
 pub mod fields;
 pub mod http;
 pub mod importer_type;
+#[cfg(feature = "kong")]
+pub mod kong;
 pub mod normalize;
 pub mod params;
 pub mod registry;
