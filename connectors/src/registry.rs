@@ -42,9 +42,12 @@ pub fn descriptor(kind: ImporterType) -> Option<&'static Descriptor> {
         #[cfg(not(feature = "aws"))]
         ImporterType::AwsApiGateway => None,
         ImporterType::Directory => Some(&crate::directory::DESCRIPTOR),
+        #[cfg(feature = "kong")]
+        ImporterType::Kong => Some(&crate::kong::DESCRIPTOR),
+        #[cfg(not(feature = "kong"))]
+        ImporterType::Kong => None,
         ImporterType::Azure
         | ImporterType::Apigee
-        | ImporterType::Kong
         | ImporterType::AnypointExchange
         | ImporterType::InvictiNadAgent => None,
     }
@@ -59,6 +62,7 @@ pub fn descriptors() -> impl Iterator<Item = &'static Descriptor> {
 fn unavailable(kind: ImporterType) -> ConnectorError {
     let why = match kind {
         ImporterType::AwsApiGateway => "this build was made without the `aws` feature",
+        ImporterType::Kong => "this build was made without the `kong` feature",
         _ => "it is not available in this version of apihub-importer",
     };
     ConnectorError::config(format!(

@@ -206,13 +206,15 @@ async fn life_cycle_round_trip_and_restart_keeps_data() {
 async fn put_with_a_new_secret_replaces_it_and_mask_without_secret_is_rejected() {
     let app = spawn_app().await;
     let id = app
-        .create_importer(&json!({"name": "k", "type": "kong"}))
+        .create_importer(
+            &json!({"name": "k", "type": "kong", "parameters": {"adminUrl": "http://kong:8001"}}),
+        )
         .await;
     let path = format!("{IMPORTERS}/{id}");
     let (status, body) = app
         .put(
             &path,
-            &json!({"name": "k", "type": "kong", "parameters": {"adminToken": "********"}}),
+            &json!({"name": "k", "type": "kong", "parameters": {"adminUrl": "http://kong:8001", "adminToken": "********"}}),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
@@ -220,7 +222,7 @@ async fn put_with_a_new_secret_replaces_it_and_mask_without_secret_is_rejected()
     let (status, _) = app
         .put(
             &path,
-            &json!({"name": "k", "type": "kong", "parameters": {"adminToken": "new"}}),
+            &json!({"name": "k", "type": "kong", "parameters": {"adminUrl": "http://kong:8001", "adminToken": "new"}}),
         )
         .await;
     assert_eq!(status, StatusCode::OK);

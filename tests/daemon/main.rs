@@ -361,7 +361,7 @@ async fn importers_commands_manage_a_running_daemon() {
     };
     let (ok, out, err) = run(vec![
         "create".into(),
-        r#"{"name": "from-cli", "type": "kong", "parameters": {"adminToken": "t"}}"#.into(),
+        r#"{"name": "from-cli", "type": "kong", "parameters": {"adminUrl": "http://kong:8001", "adminToken": "t"}}"#.into(),
     ])
     .await
     .expect("join");
