@@ -16,7 +16,7 @@
 //! - [`params`]: parameter validation errors shared by every connector.
 //! - [`directory`]: the `directory` importer type (spec files in a folder).
 //! - [`aws`]: the `aws_api_gateway` connector (REST, HTTP and WebSocket APIs).
-//! - `kong`: the `kong` connector's route-to-OpenAPI synthesis (listing to come).
+//! - `kong`: the `kong` connector (Admin API; specs synthesized from routes).
 //! - [`registry`]: which types have a connector; per-type parameter checks.
 
 #[cfg(feature = "aws")]

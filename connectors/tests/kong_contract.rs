@@ -26,10 +26,14 @@ use serde_json::{Value, json};
 
 const TOKEN: &str = "kong-rbac-token-3b9e1f";
 
-/// Workspaces → services, each with its routes (all as Kong returns them).
+/// A service and its routes, as Kong returns them.
+type ServiceRoutes = (Value, Vec<Value>);
+/// Workspace name → its services.
+type Estate = BTreeMap<String, Vec<ServiceRoutes>>;
+
 #[derive(Clone)]
 struct Kong {
-    workspaces: Arc<BTreeMap<String, Vec<(Value, Vec<Value>)>>>,
+    workspaces: Arc<Estate>,
     rbac: bool,
 }
 
@@ -255,7 +259,7 @@ async fn start_kong(
 }
 
 /// `n` services in `ws`, each with a plain route and a regex route.
-fn estate(ws: &str, n: usize) -> Vec<(Value, Vec<Value>)> {
+fn estate(ws: &str, n: usize) -> Vec<ServiceRoutes> {
     (0..n)
         .map(|i| {
             let id = format!("{ws}-svc-{i}");
