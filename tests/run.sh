@@ -55,5 +55,25 @@ export APIHUB_MOTO_SERVER
 APIHUB_SCHEMATHESIS=$(pip_tool venv-schemathesis 'schemathesis==4.32.5' st schemathesis.cli:schemathesis)
 export APIHUB_SCHEMATHESIS
 
+# Kong's OpenAPI-to-Kong converter (npm openapi-2-kong), for the Kong round trip.
+o2k="$APIHUB_TEST_DEPS/openapi-2-kong"
+if [ ! -d "$o2k/node_modules/openapi-2-kong" ]; then
+  log "installing openapi-2-kong@3.6.0 from npm"
+  rm -rf "$o2k" && mkdir -p "$o2k"
+  npm install --silent --no-audit --no-fund --prefix "$o2k" openapi-2-kong@3.6.0 >&2
+fi
+export APIHUB_OPENAPI_2_KONG="$o2k/node_modules"
+
+# deck, Kong's own client (Debian's package, 1.4.0), judges the Kong contract server.
+if ! command -v deck >/dev/null 2>&1; then
+  log "installing Debian's deck"
+  as_root=""
+  [ "$(id -u)" = 0 ] || as_root="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $as_root apt-get install -y -qq deck >&2 \
+    || { $as_root apt-get update -qq >&2 && $as_root apt-get install -y -qq deck >&2; } \
+    || log "could not install deck: the Kong judge tests fail under CI=true"
+fi
+
 log "running cargo test"
 cargo test --workspace "$@"

@@ -165,7 +165,10 @@ fn parameters_by_type(doc: &mut Value, env: &apihub_connectors::Environment) {
         if *t == ImporterType::Directory {
             directory_path_pattern(&mut schema, env);
         }
-        let needs_parameters = schema["required"].as_array().is_some_and(|r| !r.is_empty());
+        // Required fields, or rules across fields (kong's `adminUrl` in admin mode),
+        // that no parameters at all cannot meet.
+        let needs_parameters = schema["required"].as_array().is_some_and(|r| !r.is_empty())
+            || (d.validate)(&Value::Null, env).is_err();
         doc["components"]["schemas"][&name] = schema;
         let reference = json!({"$ref": format!("#/components/schemas/{name}")});
         variants.push(if needs_parameters {
