@@ -541,6 +541,19 @@ async fn refusals_and_bad_sizes_read_clearly() {
         "{err}"
     );
 
+    // Nothing listening: the message names the Admin API's URL and the cause.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let c = connector(json!({"adminUrl": format!("http://127.0.0.1:{port}")}));
+    let err = c.check(&cx()).await.expect_err("unreachable");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("http://127.0.0.1:{port}"))
+            && text.to_lowercase().contains("connection refused"),
+        "{text}"
+    );
+
     let err = apihub_connectors::validate_parameters(
         ImporterType::Kong,
         &json!({"adminUrl": server.url, "clientId": "x"}),
@@ -826,4 +839,378 @@ async fn real_specs_survive_kongs_converter_and_the_connector() {
         "{:.1}%; missed e.g. {missed:?}",
         share * 100.0
     );
+}
+
+// ---- Konnect ------------------------------------------------------------------
+//
+// Built from Konnect's published APIs (research sources §4.2 and §9.10): control
+// planes in `{data, meta: {page: {number, size, total}}}` pages of `page[size]`
+// (1-100) and `page[number]`; each control plane's core entities in the Admin
+// API's `{data, offset, next}` envelope; the API catalog's `/v3/apis`, versions
+// whose list carries only `spec.type` and whose detail carries `spec.content`
+// (the document as a string), and `/v3/api-implementations` items with
+// `service: {control_plane_id, id}`. A wrong token is a 401 problem document.
+
+const PAT: &str = "kpat_konnect-compliance-4f1c";
+
+/// (version id, version, document).
+type ApiVersion = (String, String, String);
+/// (api id, name, versions).
+type CatalogApi = (String, String, Vec<ApiVersion>);
+
+#[derive(Clone)]
+struct Konnect {
+    /// Control plane id → (name, services with routes).
+    planes: Arc<BTreeMap<String, (String, Vec<ServiceRoutes>)>>,
+    apis: Arc<Vec<CatalogApi>>,
+    /// (control plane id, service id) pairs implementing catalog APIs.
+    implementations: Arc<Vec<(String, String)>>,
+}
+
+fn problem(status: StatusCode, detail: &str) -> Response {
+    (
+        status,
+        [("content-type", "application/problem+json")],
+        Json(json!({"status": status.as_u16(), "title": status.canonical_reason(), "detail": detail})),
+    )
+        .into_response()
+}
+
+impl Konnect {
+    fn refused(&self, headers: &HeaderMap) -> Option<Response> {
+        let sent = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        (sent != Some(PAT)).then(|| problem(StatusCode::UNAUTHORIZED, "Invalid credentials"))
+    }
+}
+
+/// One `page[number]` page of `items`.
+fn numbered(items: Vec<Value>, q: &BTreeMap<String, String>) -> Response {
+    let size = q.get("page[size]").map_or(Ok(10), |s| s.parse::<usize>());
+    let number = q.get("page[number]").map_or(Ok(1), |s| s.parse::<usize>());
+    let (Ok(size @ 1..=100), Ok(number @ 1..)) = (size, number) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "page[size] must be 1-100 and page[number] at least 1",
+        );
+    };
+    let data: Vec<Value> = items
+        .iter()
+        .skip((number - 1) * size)
+        .take(size)
+        .cloned()
+        .collect();
+    Json(json!({"data": data, "meta": {"page": {"number": number, "size": size, "total": items.len()}}}))
+        .into_response()
+}
+
+async fn k_planes(
+    State(k): State<Konnect>,
+    headers: HeaderMap,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    if let Some(r) = k.refused(&headers) {
+        return r;
+    }
+    let list = k
+        .planes
+        .iter()
+        .map(|(id, (name, _))| json!({"id": id, "name": name, "labels": {}, "config": {"control_plane_endpoint": format!("https://{id}.cp0.konghq.com")}}))
+        .collect();
+    numbered(list, &q)
+}
+
+async fn k_services(
+    State(k): State<Konnect>,
+    headers: HeaderMap,
+    Path(cp): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    if let Some(r) = k.refused(&headers) {
+        return r;
+    }
+    let Some((_, services)) = k.planes.get(&cp) else {
+        return problem(StatusCode::NOT_FOUND, "control plane not found");
+    };
+    let list: Vec<Value> = services.iter().map(|(s, _)| s.clone()).collect();
+    page(
+        &list,
+        &q,
+        &format!("/v2/control-planes/{cp}/core-entities/services"),
+        true,
+    )
+}
+
+async fn k_routes(
+    State(k): State<Konnect>,
+    headers: HeaderMap,
+    Path((cp, id)): Path<(String, String)>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    if let Some(r) = k.refused(&headers) {
+        return r;
+    }
+    let Some(routes) = k
+        .planes
+        .get(&cp)
+        .and_then(|(_, s)| s.iter().find(|(s, _)| s["id"] == id))
+        .map(|(_, r)| r.clone())
+    else {
+        return problem(StatusCode::NOT_FOUND, "service not found");
+    };
+    page(
+        &routes,
+        &q,
+        &format!("/v2/control-planes/{cp}/core-entities/services/{id}/routes"),
+        false,
+    )
+}
+
+async fn k_apis(
+    State(k): State<Konnect>,
+    headers: HeaderMap,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    if let Some(r) = k.refused(&headers) {
+        return r;
+    }
+    let list = k
+        .apis
+        .iter()
+        .map(|(id, name, _)| json!({"id": id, "name": name, "slug": name.to_lowercase(), "labels": {}}))
+        .collect();
+    numbered(list, &q)
+}
+
+async fn k_versions(
+    State(k): State<Konnect>,
+    headers: HeaderMap,
+    Path(api): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    if let Some(r) = k.refused(&headers) {
+        return r;
+    }
+    let Some((_, _, versions)) = k.apis.iter().find(|(id, _, _)| *id == api) else {
+        return problem(StatusCode::NOT_FOUND, "api not found");
+    };
+    let list = versions
+        .iter()
+        .map(|(id, v, _)| json!({"id": id, "version": v, "spec": {"type": "oas3"}, "updated_at": "2026-11-01T10:00:00Z"}))
+        .collect();
+    numbered(list, &q)
+}
+
+async fn k_version(
+    State(k): State<Konnect>,
+    headers: HeaderMap,
+    Path((api, vid)): Path<(String, String)>,
+) -> Response {
+    if let Some(r) = k.refused(&headers) {
+        return r;
+    }
+    let found = k
+        .apis
+        .iter()
+        .find(|(id, _, _)| *id == api)
+        .and_then(|(_, _, v)| v.iter().find(|(id, _, _)| *id == vid));
+    match found {
+        Some((id, v, doc)) => Json(json!({"id": id, "version": v, "spec": {"type": "oas3", "content": doc}, "updated_at": "2026-11-01T10:00:00Z"})).into_response(),
+        None => problem(StatusCode::NOT_FOUND, "version not found"),
+    }
+}
+
+async fn k_implementations(
+    State(k): State<Konnect>,
+    headers: HeaderMap,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    if let Some(r) = k.refused(&headers) {
+        return r;
+    }
+    let list = k
+        .implementations
+        .iter()
+        .enumerate()
+        .map(|(i, (cp, svc))| json!({"id": format!("impl-{i}"), "api_id": "api-0", "service": {"control_plane_id": cp, "id": svc},
+                                     "created_at": "2026-11-01T10:00:00Z", "updated_at": "2026-11-01T10:00:00Z"}))
+        .collect();
+    numbered(list, &q)
+}
+
+async fn start_konnect(state: Konnect) -> ContractServer {
+    let routes = axum::Router::new()
+        .route("/v2/control-planes", get(k_planes))
+        .route(
+            "/v2/control-planes/{cp}/core-entities/services",
+            get(k_services),
+        )
+        .route(
+            "/v2/control-planes/{cp}/core-entities/services/{id}/routes",
+            get(k_routes),
+        )
+        .route("/v3/apis", get(k_apis))
+        .route("/v3/apis/{api}/versions", get(k_versions))
+        .route("/v3/apis/{api}/versions/{vid}", get(k_version))
+        .route("/v3/api-implementations", get(k_implementations))
+        .with_state(state);
+    ContractServer::start(routes).await
+}
+
+/// `planes` control planes with one service each, and no catalog.
+fn konnect_gateway(planes: usize) -> Konnect {
+    Konnect {
+        planes: Arc::new(
+            (0..planes)
+                .map(|i| {
+                    (
+                        format!("cp{i}"),
+                        (format!("plane-{i}"), estate(&format!("cp{i}"), 1)),
+                    )
+                })
+                .collect(),
+        ),
+        apis: Arc::new(Vec::new()),
+        implementations: Arc::new(Vec::new()),
+    }
+}
+
+struct KonnectMode;
+
+#[async_trait]
+impl Subject for KonnectMode {
+    fn platform(&self) -> &str {
+        "Konnect"
+    }
+
+    fn secret(&self) -> &str {
+        PAT
+    }
+
+    async fn start(&self, apis: usize) -> ContractServer {
+        start_konnect(konnect_gateway(apis)).await
+    }
+
+    fn connector(&self, server: &ContractServer) -> Box<dyn Connector> {
+        connector(
+            json!({"mode": "konnect", "konnectUrl": server.url, "token": PAT, "source": "gateway",
+                         "pageSize": 2, "maxRequestsPerSecond": 100}),
+        )
+    }
+
+    fn listing_path(&self) -> &str {
+        "/v2/control-planes"
+    }
+
+    fn call(&self) -> &str {
+        "GET /v2/control-planes"
+    }
+
+    fn is_download(&self, _: &Recorded) -> bool {
+        false
+    }
+
+    fn attempts(&self) -> usize {
+        5
+    }
+
+    fn refusal(&self) -> Fault {
+        Fault::status(
+            401,
+            "{\"status\": 401, \"title\": \"Unauthorized\", \"detail\": \"Invalid credentials\"}",
+        )
+        .header("content-type", "application/problem+json")
+    }
+}
+
+#[tokio::test]
+async fn konnect_mode_passes_the_compliance_suite() {
+    compliance::run(&KonnectMode).await;
+}
+
+#[tokio::test]
+async fn konnect_auto_takes_catalog_specs_and_the_services_no_api_covers() {
+    let doc = |title: &str, n: usize| {
+        let paths: serde_json::Map<String, Value> = (0..n)
+            .map(|i| {
+                (
+                    format!("/r{i}"),
+                    json!({"get": {"responses": {"200": {"description": "ok"}}}}),
+                )
+            })
+            .collect();
+        json!({"openapi": "3.0.3", "info": {"title": title, "version": "1"}, "paths": paths})
+            .to_string()
+    };
+    let mut state = konnect_gateway(2);
+    state.apis = Arc::new(vec![(
+        "api-0".into(),
+        "Orders".into(),
+        vec![
+            ("v1".into(), "1.0.0".into(), doc("Orders", 4)),
+            ("v2".into(), "2.0.0".into(), doc("Orders", 5)),
+        ],
+    )]);
+    // cp0's service is the catalog API's implementation; cp1's is not covered.
+    state.implementations = Arc::new(vec![("cp0".into(), "cp0-svc-0".into())]);
+    let server = start_konnect(state).await;
+    let c =
+        connector(json!({"mode": "konnect", "konnectUrl": server.url, "personalAccessToken": PAT}));
+    let items = list_all(c.as_ref(), &cx()).await.expect("list");
+    let mut got = Vec::new();
+    for l in items {
+        let key = l.external_key.clone();
+        let name = l.name.clone().unwrap_or_default();
+        let Item::Fetch(f) = l.item else {
+            panic!("{key} not fetched")
+        };
+        let d = f().await.expect("document");
+        let n = apihub_connectors::normalize::normalize(
+            d.bytes,
+            &Default::default(),
+            &Default::default(),
+        )
+        .expect("OpenAPI");
+        got.push((key, name, d.synthesized, n.operations_count()));
+    }
+    assert_eq!(
+        got,
+        [
+            (
+                "catalog/api-0/v1".to_owned(),
+                "Orders 1.0.0".to_owned(),
+                false,
+                4
+            ),
+            (
+                "catalog/api-0/v2".to_owned(),
+                "Orders 2.0.0".to_owned(),
+                false,
+                5
+            ),
+            ("cp1/cp1-svc-0".to_owned(), "service-0".to_owned(), true, 3),
+        ]
+    );
+
+    let wrong = connector(
+        json!({"mode": "konnect", "konnectUrl": server.url, "token": "kpat_wrong-token-value"}),
+    );
+    let err = wrong.check(&cx()).await.expect_err("refused");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "Konnect at {} refused the token (401) on GET /v2/control-planes",
+            server.url
+        )
+    );
+    let named = connector(
+        json!({"mode": "konnect", "konnectUrl": server.url, "token": PAT,
+                                 "source": "gateway", "controlPlanes": ["plane-1", "nope"]}),
+    );
+    let err = list_all(named.as_ref(), &cx())
+        .await
+        .expect_err("unknown control plane");
+    assert!(err.to_string().contains("no control plane `nope`"), "{err}");
 }

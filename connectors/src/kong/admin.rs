@@ -1,9 +1,11 @@
-//! Kong Gateway's Admin API: services and their routes, per workspace.
+//! Kong Gateway's Admin API: services and their routes, per workspace. Konnect's
+//! core entities (`/v2/control-planes/{id}/core-entities/…`) are the same API with
+//! a bearer token, so [`Entities`] and [`push_service`] serve both modes.
 //!
 //! Lists are `{data, next, offset}` envelopes; `next` is a path relative to the
-//! server's root (so an `adminUrl` path prefix is put back) and, for nested lists,
-//! drops `size` and `tags`, which are put back too. `size` is at most 1000.
-//! Workspace `default` is the root (`/services`); others are `/{workspace}/…`.
+//! server's root (so a base path prefix is put back) and, for nested lists, drops
+//! `size` and `tags`, which are put back too. `size` is at most 1000. Workspace
+//! `default` is the root (`/services`); others are `/{workspace}/…`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -13,62 +15,52 @@ use serde_json::Value;
 use super::params::KongParameters;
 use super::synth::{self, Route, Service, Shape};
 use crate::connector::{Connector, Context, Document, Item, Listed, Listing, fetch};
-use crate::error::ConnectorError;
+use crate::error::{ConnectorError, ErrorKind};
 use crate::http::paginate::LinkPages;
 use crate::http::{Http, HttpOptions};
 use crate::normalize::DefinitionFormat;
 use crate::params::Secret;
 
-pub struct AdminConnector {
-    inner: Arc<Inner>,
+/// How calls authenticate.
+#[derive(Clone)]
+pub enum Auth {
+    /// Kong Enterprise RBAC (`Kong-Admin-Token`), or none.
+    AdminToken(Option<Secret>),
+    /// Konnect personal or system-account tokens.
+    Bearer(Secret),
 }
 
-struct Inner {
-    http: Http,
-    /// `adminUrl` with a trailing `/`, so joins keep its path prefix.
-    base: url::Url,
-    token: Option<Secret>,
-    workspaces: Vec<String>,
-    tags: Option<String>,
-    proxy_url: Option<String>,
-    page_size: String,
+/// Kong's entity API at one base URL.
+pub struct Entities {
+    pub http: Arc<Http>,
+    /// The base with a trailing `/`, so joins keep its path prefix.
+    pub base: url::Url,
+    /// Names the API in messages ("Kong Admin API", "Konnect").
+    pub label: String,
+    pub auth: Auth,
+    pub tags: Option<String>,
+    pub proxy_url: Option<String>,
+    pub page_size: String,
 }
 
-impl AdminConnector {
-    pub fn new(p: KongParameters) -> Result<AdminConnector, ConnectorError> {
-        let raw = p
-            .admin_url
-            .clone()
-            .ok_or_else(|| ConnectorError::config("adminUrl is required in admin mode"))?;
-        let mut base = url::Url::parse(raw.trim())
-            .map_err(|e| ConnectorError::config(format!("adminUrl `{raw}` is not a URL ({e})")))?;
-        if !base.path().ends_with('/') {
-            let path = format!("{}/", base.path());
-            base.set_path(&path);
-        }
-        let mut opts = HttpOptions::new("Kong Admin API");
-        opts.requests_per_second = p.max_requests_per_second.unwrap_or(10);
-        Ok(AdminConnector {
-            inner: Arc::new(Inner {
-                http: Http::new(opts)?,
-                base,
-                token: p.admin_token,
-                workspaces: p.workspaces.unwrap_or_else(|| vec!["default".into()]),
-                tags: p.tags.map(|t| t.join(",")),
-                proxy_url: p.proxy_url,
-                page_size: p.page_size.unwrap_or(1000).to_string(),
-            }),
-        })
+/// `raw` as a base URL (with a trailing `/`).
+pub fn as_base(raw: &str) -> Result<url::Url, ConnectorError> {
+    let mut base = url::Url::parse(raw.trim())
+        .map_err(|e| ConnectorError::config(format!("`{raw}` is not a URL ({e})")))?;
+    if !base.path().ends_with('/') {
+        let path = format!("{}/", base.path());
+        base.set_path(&path);
     }
+    Ok(base)
 }
 
-impl Inner {
-    fn shown(&self) -> String {
+impl Entities {
+    pub fn shown(&self) -> String {
         self.base.as_str().trim_end_matches('/').to_owned()
     }
 
     /// `path` (no leading `/`) in `workspace`.
-    fn url(&self, workspace: &str, path: &str) -> Result<url::Url, ConnectorError> {
+    pub fn url(&self, workspace: &str, path: &str) -> Result<url::Url, ConnectorError> {
         let rel = if workspace == "default" {
             path.to_owned()
         } else {
@@ -79,32 +71,37 @@ impl Inner {
             .map_err(|e| ConnectorError::protocol(format!("cannot build the URL of {rel} ({e})")))
     }
 
-    /// What the operator reads for Kong's refusals and errors.
-    fn explain(&self, call: &str, e: ConnectorError) -> ConnectorError {
+    /// What the operator reads for refusals.
+    pub fn explain(&self, call: &str, e: ConnectorError) -> ConnectorError {
+        let (label, at) = (&self.label, self.shown());
         match e.status {
-            Some(401) => ConnectorError::auth(format!(
-                "Kong Admin API at {} refused the token (401) on {call}",
-                self.shown()
-            ))
-            .with_status(401),
+            Some(401) => {
+                ConnectorError::auth(format!("{label} at {at} refused the token (401) on {call}"))
+                    .with_status(401)
+            }
             Some(403) => ConnectorError::auth(format!(
-                "Kong Admin API at {} refused access (403) on {call}: the RBAC user may not read it",
-                self.shown()
+                "{label} at {at} refused access (403) on {call}: the token's user may not read it"
             ))
             .with_status(403),
             _ => e,
         }
     }
 
-    async fn get(&self, cx: &Context, call: &str, url: url::Url) -> Result<Value, ConnectorError> {
-        let token = self.token.clone();
+    pub async fn get(
+        &self,
+        cx: &Context,
+        call: &str,
+        url: url::Url,
+    ) -> Result<Value, ConnectorError> {
+        let auth = self.auth.clone();
         let resp = self
             .http
             .send(&cx.cancel, call, &move |c| {
                 let req = c.get(url.clone());
-                match &token {
-                    Some(t) => req.header("Kong-Admin-Token", t.expose()),
-                    None => req,
+                match &auth {
+                    Auth::AdminToken(Some(t)) => req.header("Kong-Admin-Token", t.expose()),
+                    Auth::AdminToken(None) => req,
+                    Auth::Bearer(t) => req.bearer_auth(t.expose()),
                 }
             })
             .await
@@ -129,7 +126,8 @@ impl Inner {
             let body = self.get(cx, call, page.clone()).await?;
             let Some(data) = body.get("data").and_then(Value::as_array) else {
                 return Err(ConnectorError::protocol(format!(
-                    "Kong Admin API {call}: the answer has no `data` list"
+                    "{} {call}: the answer has no `data` list",
+                    self.label
                 )));
             };
             items.extend(data.iter().cloned());
@@ -153,40 +151,48 @@ impl Inner {
         Ok(items)
     }
 
-    async fn workspaces(&self, cx: &Context) -> Result<Vec<String>, ConnectorError> {
-        if self.workspaces.iter().any(|w| w == "*") {
-            let mut url = self.url("default", "workspaces")?;
-            url.query_pairs_mut().append_pair("size", &self.page_size);
-            let list = self.all(cx, "GET /workspaces", url).await?;
-            return Ok(list
-                .iter()
-                .filter_map(|w| w.get("name").and_then(Value::as_str).map(str::to_owned))
-                .collect());
-        }
-        Ok(self.workspaces.clone())
+    /// Every workspace's name (`GET /workspaces`).
+    async fn every_workspace(&self, cx: &Context) -> Result<Vec<String>, ConnectorError> {
+        let mut url = self.url("default", "workspaces")?;
+        url.query_pairs_mut().append_pair("size", &self.page_size);
+        let list = self.all(cx, "GET /workspaces", url).await?;
+        Ok(list
+            .iter()
+            .filter_map(|w| w.get("name").and_then(Value::as_str).map(str::to_owned))
+            .collect())
     }
 
-    async fn services(&self, cx: &Context, ws: &str) -> Result<Vec<Service>, ConnectorError> {
-        let mut url = self.url(ws, "services")?;
-        url.query_pairs_mut().append_pair("size", &self.page_size);
-        if let Some(t) = &self.tags {
-            url.query_pairs_mut().append_pair("tags", t);
-        }
-        let call = format!("GET {}", url.path());
-        self.all(cx, &call, url)
-            .await?
+    fn parsed<T: serde::de::DeserializeOwned>(
+        &self,
+        call: &str,
+        what: &str,
+        items: Vec<Value>,
+    ) -> Result<Vec<T>, ConnectorError> {
+        items
             .into_iter()
             .map(|v| {
                 serde_json::from_value(v).map_err(|e| {
                     ConnectorError::protocol(format!(
-                        "Kong Admin API {call}: a service is not as documented ({e})"
+                        "{} {call}: a {what} is not as documented ({e})",
+                        self.label
                     ))
                 })
             })
             .collect()
     }
 
-    async fn routes(
+    pub async fn services(&self, cx: &Context, ws: &str) -> Result<Vec<Service>, ConnectorError> {
+        let mut url = self.url(ws, "services")?;
+        url.query_pairs_mut().append_pair("size", &self.page_size);
+        if let Some(t) = &self.tags {
+            url.query_pairs_mut().append_pair("tags", t);
+        }
+        let call = format!("GET {}", url.path());
+        let items = self.all(cx, &call, url).await?;
+        self.parsed(&call, "service", items)
+    }
+
+    pub async fn routes(
         &self,
         cx: &Context,
         ws: &str,
@@ -195,93 +201,162 @@ impl Inner {
         let mut url = self.url(ws, &format!("services/{service}/routes"))?;
         url.query_pairs_mut().append_pair("size", &self.page_size);
         let call = format!("GET {}", url.path());
-        self.all(cx, &call, url)
-            .await?
-            .into_iter()
-            .map(|v| {
-                serde_json::from_value(v).map_err(|e| {
-                    ConnectorError::protocol(format!(
-                        "Kong Admin API {call}: a route is not as documented ({e})"
-                    ))
-                })
-            })
-            .collect()
+        let items = self.all(cx, &call, url).await?;
+        self.parsed(&call, "route", items)
+    }
+}
+
+/// Display names for services found in several scopes (workspaces, control
+/// planes): a name used in two scopes gets its scope, `<name> (<scope>)`.
+pub fn display_names(found: &[(String, Service)]) -> Vec<String> {
+    let plain = |s: &Service| s.name.clone().unwrap_or_else(|| s.id.clone());
+    let mut scopes: HashMap<String, HashSet<&str>> = HashMap::new();
+    for (scope, s) in found {
+        scopes.entry(plain(s)).or_default().insert(scope.as_str());
+    }
+    found
+        .iter()
+        .map(|(scope, s)| {
+            let name = plain(s);
+            if scopes.get(&name).is_some_and(|w| w.len() > 1) {
+                format!("{name} ({scope})")
+            } else {
+                name
+            }
+        })
+        .collect()
+}
+
+/// One service as a listing item: where it lives and what it is called.
+pub struct Found {
+    /// The workspace the entity paths are under (`default` for Konnect).
+    pub ws: String,
+    pub key: String,
+    pub name: String,
+    /// Where it was found, for the document's description.
+    pub origin: String,
+    pub service: Service,
+}
+
+/// Lists one service: its routes are read now (they make the revision), its
+/// document is built when the sync engine asks for it.
+pub async fn push_service(
+    entities: &Entities,
+    cx: &Context,
+    out: &Listing,
+    found: Found,
+) -> Result<(), ConnectorError> {
+    let Found {
+        ws,
+        key,
+        name,
+        origin,
+        service,
+    } = found;
+    let routes = match entities.routes(cx, &ws, &service.id).await {
+        Ok(r) => r,
+        Err(e) if e.kind == ErrorKind::Protocol => {
+            return out
+                .push(Listed::new(key, Item::Failed(e)).named(name))
+                .await;
+        }
+        Err(e) => return Err(e),
+    };
+    if !routes.is_empty() && routes.iter().all(Route::is_stream_only) {
+        let reason = "only tcp, tls or udp routes: no HTTP operations to describe".to_owned();
+        return out
+            .push(Listed::new(key, Item::Skipped { reason }).named(name))
+            .await;
+    }
+    let revision = synth::revision(&service, &routes);
+    let proxy = entities.proxy_url.clone();
+    let title = name.clone();
+    let item = fetch(async move {
+        let shape = Shape {
+            title: &title,
+            origin: &origin,
+            proxy_url: proxy.as_deref(),
+        };
+        let (bytes, urls) = synth::document(&shape, &service, &routes);
+        Ok(Document {
+            bytes,
+            format_hint: Some(DefinitionFormat::Openapi3),
+            content_type: Some("application/json".into()),
+            file_name: None,
+            urls,
+            synthesized: true,
+        })
+    });
+    out.push(Listed::new(key, item).named(name).revision(revision))
+        .await
+}
+
+pub struct AdminConnector {
+    entities: Entities,
+    workspaces: Vec<String>,
+}
+
+impl AdminConnector {
+    pub fn new(p: KongParameters) -> Result<AdminConnector, ConnectorError> {
+        let raw = p
+            .admin_url
+            .clone()
+            .ok_or_else(|| ConnectorError::config("adminUrl is required in admin mode"))?;
+        let mut opts = HttpOptions::new("Kong Admin API");
+        opts.requests_per_second = p.max_requests_per_second.unwrap_or(10);
+        Ok(AdminConnector {
+            entities: Entities {
+                http: Arc::new(Http::new(opts)?),
+                base: as_base(&raw)?,
+                label: "Kong Admin API".into(),
+                auth: Auth::AdminToken(p.admin_token),
+                tags: p.tags.map(|t| t.join(",")),
+                proxy_url: p.proxy_url,
+                page_size: p.page_size.unwrap_or(1000).to_string(),
+            },
+            workspaces: p.workspaces.unwrap_or_else(|| vec!["default".into()]),
+        })
     }
 }
 
 #[async_trait::async_trait]
 impl Connector for AdminConnector {
     async fn check(&self, cx: &Context) -> Result<(), ConnectorError> {
-        let url = self.inner.url("default", "")?;
-        self.inner.get(cx, "GET /", url).await.map(|_| ())
+        let url = self.entities.url("default", "")?;
+        self.entities.get(cx, "GET /", url).await.map(|_| ())
     }
 
     async fn list(&self, cx: &Context, out: &Listing) -> Result<(), ConnectorError> {
-        let inner = &self.inner;
+        let e = &self.entities;
+        let workspaces = if self.workspaces.iter().any(|w| w == "*") {
+            e.every_workspace(cx).await?
+        } else {
+            self.workspaces.clone()
+        };
         let mut found: Vec<(String, Service)> = Vec::new();
-        for ws in inner.workspaces(cx).await? {
-            for s in inner.services(cx, &ws).await? {
+        for ws in workspaces {
+            for s in e.services(cx, &ws).await? {
                 found.push((ws.clone(), s));
             }
         }
-        // A name used in two workspaces is told apart by its workspace.
-        let mut seen: HashMap<String, HashSet<&str>> = HashMap::new();
-        for (ws, s) in &found {
-            let name = s.name.clone().unwrap_or_else(|| s.id.clone());
-            seen.entry(name).or_default().insert(ws.as_str());
-        }
-        let shared: HashSet<String> = seen
-            .into_iter()
-            .filter(|(_, w)| w.len() > 1)
-            .map(|(n, _)| n)
-            .collect();
-        for (ws, service) in found {
+        let names = display_names(&found);
+        for ((ws, service), name) in found.into_iter().zip(names) {
             cx.ensure_active()?;
             let key = format!("{ws}/{}", service.id);
-            let plain = service.name.clone().unwrap_or_else(|| service.id.clone());
-            let name = if shared.contains(&plain) {
-                format!("{plain} ({ws})")
-            } else {
-                plain
-            };
-            let routes = match inner.routes(cx, &ws, &service.id).await {
-                Ok(r) => r,
-                Err(e) if e.kind == crate::error::ErrorKind::Protocol => {
-                    out.push(Listed::new(key, Item::Failed(e)).named(name))
-                        .await?;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            if !routes.is_empty() && routes.iter().all(Route::is_stream_only) {
-                let reason =
-                    "only tcp, tls or udp routes: no HTTP operations to describe".to_owned();
-                out.push(Listed::new(key, Item::Skipped { reason }).named(name))
-                    .await?;
-                continue;
-            }
-            let revision = synth::revision(&service, &routes);
-            let proxy = inner.proxy_url.clone();
-            let title = name.clone();
             let origin = format!("workspace {ws}");
-            let item = fetch(async move {
-                let shape = Shape {
-                    title: &title,
-                    origin: &origin,
-                    proxy_url: proxy.as_deref(),
-                };
-                let (bytes, urls) = synth::document(&shape, &service, &routes);
-                Ok(Document {
-                    bytes,
-                    format_hint: Some(DefinitionFormat::Openapi3),
-                    content_type: Some("application/json".into()),
-                    file_name: None,
-                    urls,
-                    synthesized: true,
-                })
-            });
-            out.push(Listed::new(key, item).named(name).revision(revision))
-                .await?;
+            push_service(
+                e,
+                cx,
+                out,
+                Found {
+                    ws,
+                    key,
+                    name,
+                    origin,
+                    service,
+                },
+            )
+            .await?;
         }
         Ok(())
     }

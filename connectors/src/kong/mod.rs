@@ -2,10 +2,11 @@
 //! the service's routes (Kong keeps no spec), keyed `<workspace>/<service id>`, with
 //! a revision from the service's and its routes' `updated_at` so an unchanged
 //! gateway writes nothing. Admin mode reads a Kong Gateway Admin API (OSS, or
-//! Enterprise workspaces with an RBAC token); Konnect mode is not built yet and
-//! says so when run.
+//! Enterprise workspaces with an RBAC token); Konnect mode reads Konnect's control
+//! planes and API catalog (`konnect`).
 
 mod admin;
+mod konnect;
 pub mod params;
 pub mod paths;
 pub mod synth;
@@ -30,8 +31,6 @@ fn build(parameters: &Value, env: &Environment) -> Result<Box<dyn Connector>, Co
     let p: KongParameters = read_for_build(parameters, env)?;
     match p.mode() {
         Mode::Admin => Ok(Box::new(admin::AdminConnector::new(p)?)),
-        Mode::Konnect => Err(ConnectorError::config(
-            "the kong connector's konnect mode is not available in this version; use mode `admin` with a Kong Admin API",
-        )),
+        Mode::Konnect => Ok(Box::new(konnect::KonnectConnector::new(p)?)),
     }
 }
