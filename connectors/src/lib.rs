@@ -16,11 +16,14 @@
 //! - [`params`]: parameter validation errors shared by every connector.
 //! - [`directory`]: the `directory` importer type (spec files in a folder).
 //! - [`aws`]: the `aws_api_gateway` connector (REST, HTTP and WebSocket APIs).
+//! - `azure`: the `azure` connector (Azure API Management, every format).
 //! - `kong`: the `kong` connector (Admin API; specs synthesized from routes).
 //! - [`registry`]: which types have a connector; per-type parameter checks.
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "azure")]
+pub mod azure;
 pub mod connector;
 pub mod descriptor;
 pub mod directory;

@@ -46,10 +46,13 @@ pub fn descriptor(kind: ImporterType) -> Option<&'static Descriptor> {
         ImporterType::Kong => Some(&crate::kong::DESCRIPTOR),
         #[cfg(not(feature = "kong"))]
         ImporterType::Kong => None,
-        ImporterType::Azure
-        | ImporterType::Apigee
-        | ImporterType::AnypointExchange
-        | ImporterType::InvictiNadAgent => None,
+        #[cfg(feature = "azure")]
+        ImporterType::Azure => Some(&crate::azure::DESCRIPTOR),
+        #[cfg(not(feature = "azure"))]
+        ImporterType::Azure => None,
+        ImporterType::Apigee | ImporterType::AnypointExchange | ImporterType::InvictiNadAgent => {
+            None
+        }
     }
 }
 
@@ -63,6 +66,7 @@ fn unavailable(kind: ImporterType) -> ConnectorError {
     let why = match kind {
         ImporterType::AwsApiGateway => "this build was made without the `aws` feature",
         ImporterType::Kong => "this build was made without the `kong` feature",
+        ImporterType::Azure => "this build was made without the `azure` feature",
         _ => "it is not available in this version of apihub-importer",
     };
     ConnectorError::config(format!(

@@ -48,7 +48,9 @@ pub struct KongParameters {
     /// The Admin API, e.g. `http://kong:8001` (a path prefix is kept); required in
     /// admin mode.
     #[serde(default, deserialize_with = "non_empty")]
-    #[schema(pattern = r"^https?://[^\s/?#]+(/[^\s?#]*)?$")]
+    #[schema(
+        pattern = r"^https?://[A-Za-z0-9.-]+(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~/-]*)?$"
+    )]
     pub admin_url: Option<String>,
     /// RBAC token of Kong Enterprise, sent as `Kong-Admin-Token`.
     #[serde(default)]
@@ -61,7 +63,9 @@ pub struct KongParameters {
     /// The URL clients call the gateway on; with the routes' hosts it becomes the
     /// `servers` of the synthesized documents.
     #[serde(default, deserialize_with = "non_empty")]
-    #[schema(pattern = r"^https?://[^\s/?#]+(/[^\s?#]*)?$")]
+    #[schema(
+        pattern = r"^https?://[A-Za-z0-9.-]+(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~/-]*)?$"
+    )]
     pub proxy_url: Option<String>,
     /// Only services carrying all these tags.
     #[serde(default, deserialize_with = "string_list")]
@@ -72,7 +76,9 @@ pub struct KongParameters {
     pub region: Option<Region>,
     /// Overrides the Konnect API base URL (default from `region`).
     #[serde(default, deserialize_with = "non_empty")]
-    #[schema(pattern = r"^https?://[^\s/?#]+(/[^\s?#]*)?$")]
+    #[schema(
+        pattern = r"^https?://[A-Za-z0-9.-]+(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~/-]*)?$"
+    )]
     pub konnect_url: Option<String>,
     /// A Konnect personal or system-account token (alias `personalAccessToken`),
     /// sent as a bearer token; required in konnect mode.
@@ -119,19 +125,10 @@ impl Parameters for KongParameters {
             ("proxyUrl", &self.proxy_url),
             ("konnectUrl", &self.konnect_url),
         ] {
-            if let Some(u) = url {
-                let ok = url::Url::parse(u).is_ok_and(|p| {
-                    matches!(p.scheme(), "http" | "https")
-                        && p.host_str().is_some()
-                        && p.query().is_none()
-                        && p.fragment().is_none()
-                });
-                if !ok {
-                    return Err(FieldError::param(
-                        name,
-                        "must be an http(s) URL without a query",
-                    ));
-                }
+            if let Some(u) = url
+                && crate::params::check_http_url(name, u)?.query().is_some()
+            {
+                return Err(FieldError::param(name, "must not have a query"));
             }
         }
         if let Some(ws) = &self.workspaces
@@ -155,7 +152,11 @@ impl Parameters for KongParameters {
     }
 
     fn schema_rules() -> Option<Value> {
-        Some(json!({"allOf": [
+        let word = json!({"items": {"type": "string", "pattern": "\\S"}});
+        Some(json!({"properties": {
+            "workspaces": {"items": {"type": "string", "pattern": "^[^/\\s]+$"}},
+            "tags": word, "controlPlanes": word,
+        }, "allOf": [
             {"anyOf": [
                 {"required": ["mode"], "properties": {"mode": {"const": "konnect"}}},
                 {"required": ["adminUrl"]},
