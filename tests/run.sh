@@ -64,6 +64,16 @@ if [ ! -d "$o2k/node_modules/openapi-2-kong" ]; then
 fi
 export APIHUB_OPENAPI_2_KONG="$o2k/node_modules"
 
+# Prism serving Microsoft's published API Management description judges the Azure
+# connector's requests.
+prism="$APIHUB_TEST_DEPS/prism"
+if [ ! -x "$prism/node_modules/.bin/prism" ]; then
+  log "installing @stoplight/prism-cli@5.14.2 from npm"
+  rm -rf "$prism" && mkdir -p "$prism"
+  npm install --silent --no-audit --no-fund --prefix "$prism" @stoplight/prism-cli@5.14.2 >&2
+fi
+export APIHUB_PRISM="$prism/node_modules/.bin/prism"
+
 # deck, Kong's own client (Debian's package, 1.4.0), judges the Kong contract server.
 if ! command -v deck >/dev/null 2>&1; then
   log "installing Debian's deck"
