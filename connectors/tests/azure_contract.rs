@@ -126,7 +126,7 @@ async fn services_of(
     let value: Vec<Value> = a
         .services
         .keys()
-        .filter(|(s, _, _)| *s == sub)
+        .filter(|(s, _, n)| *s == sub && !n.contains('/'))
         .map(|(s, rg, n)| a.service_json(s, rg, n))
         .collect();
     Json(json!({"value": value, "nextLink": ""})).into_response()
@@ -299,6 +299,60 @@ async fn blob(State(a): State<Apim>, headers: HeaderMap, Path(file): Path<String
     }
 }
 
+/// Workspaces are kept as services named `<service>/workspaces/<workspace>`, so
+/// their API lists and exports are the service ones under that path.
+async fn workspaces(
+    State(a): State<Apim>,
+    headers: HeaderMap,
+    Path((sub, rg, svc)): Path<(String, String, String)>,
+) -> Response {
+    if let Some(r) = a.refused(&headers) {
+        return r;
+    }
+    let prefix = format!("{svc}/workspaces/");
+    let value: Vec<Value> = a
+        .services
+        .keys()
+        .filter(|(s, g, n)| *s == sub && *g == rg && n.starts_with(&prefix))
+        .map(|(_, _, n)| {
+            let ws = &n[prefix.len()..];
+            json!({"id": format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ApiManagement/service/{n}"),
+                   "name": ws, "type": "Microsoft.ApiManagement/service/workspaces", "properties": {"displayName": ws}})
+        })
+        .collect();
+    Json(json!({"value": value, "nextLink": ""})).into_response()
+}
+
+async fn ws_apis(
+    state: State<Apim>,
+    headers: HeaderMap,
+    Path((sub, rg, svc, ws)): Path<(String, String, String, String)>,
+    q: Query<BTreeMap<String, String>>,
+) -> Response {
+    apis(
+        state,
+        headers,
+        Path((sub, rg, format!("{svc}/workspaces/{ws}"))),
+        q,
+    )
+    .await
+}
+
+async fn ws_export(
+    state: State<Apim>,
+    headers: HeaderMap,
+    Path((sub, rg, svc, ws, name)): Path<(String, String, String, String, String)>,
+    q: Query<BTreeMap<String, String>>,
+) -> Response {
+    api_export(
+        state,
+        headers,
+        Path((sub, rg, format!("{svc}/workspaces/{ws}"), name)),
+        q,
+    )
+    .await
+}
+
 async fn start(
     services: BTreeMap<(String, String, String), Vec<Api>>,
     forbidden: &[&str],
@@ -323,6 +377,12 @@ async fn start(
         .route(
             &format!("{svc}/apis/{{name}}/schemas/graphql"),
             get(graphql_schema),
+        )
+        .route(&format!("{svc}/workspaces"), get(workspaces))
+        .route(&format!("{svc}/workspaces/{{ws}}/apis"), get(ws_apis))
+        .route(
+            &format!("{svc}/workspaces/{{ws}}/apis/{{name}}"),
+            get(ws_export),
         )
         .route("/blob/{file}", get(blob))
         .with_state(state.clone());
@@ -740,4 +800,46 @@ async fn microsofts_api_description_accepts_the_connectors_calls() {
         .collect();
     assert!(refused.is_empty(), "Prism refused: {refused:?}");
     let _ = child.kill().await;
+}
+
+#[tokio::test]
+async fn workspace_apis_come_with_include_workspaces() {
+    let services = BTreeMap::from([
+        (
+            ("sub1".into(), "rg1".into(), "svc1".into()),
+            vec![http_api("main1", 1)],
+        ),
+        (
+            ("sub1".into(), "rg1".into(), "svc1/workspaces/team-a".into()),
+            vec![http_api("ws-api", 2)],
+        ),
+    ]);
+    let server = start(services, &[]).await;
+    let keys = |items: &[apihub_connectors::Listed]| -> Vec<String> {
+        items.iter().map(|l| l.external_key.clone()).collect()
+    };
+    let plain = connector(&server, json!({"subscriptionId": "sub1"}));
+    let items = list_all(plain.as_ref(), &cx()).await.expect("list");
+    assert_eq!(keys(&items), ["sub1/rg1/svc1/main1"]);
+
+    let with = connector(
+        &server,
+        json!({"subscriptionId": "sub1", "includeWorkspaces": true}),
+    );
+    let items = list_all(with.as_ref(), &cx()).await.expect("list");
+    assert_eq!(
+        keys(&items),
+        [
+            "sub1/rg1/svc1/main1",
+            "sub1/rg1/svc1/workspaces/team-a/ws-api"
+        ]
+    );
+    let Some(Item::Fetch(f)) = items.into_iter().nth(1).map(|l| l.item) else {
+        panic!("the workspace API is fetched")
+    };
+    let d = f().await.expect("export");
+    let n =
+        apihub_connectors::normalize::normalize(d.bytes, &Default::default(), &Default::default())
+            .expect("OpenAPI");
+    assert_eq!(n.operations_count(), 2);
 }
