@@ -206,4 +206,7 @@ pub struct Document {
     pub urls: Vec<String>,
     /// True when the connector built the document itself (no export available).
     pub synthesized: bool,
+    /// Facts of the source the inventory shows as `apihub.<key>` annotations on the
+    /// target (Azure's `versionSet` and `apiVersion`), replaced on every write.
+    pub annotations: Vec<(String, String)>,
 }

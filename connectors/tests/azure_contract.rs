@@ -543,10 +543,14 @@ async fn every_api_comes_in_its_own_format() {
                     )
                     .expect("normalizes");
                     format!(
-                        "{:?} {} ops; {}",
+                        "{:?} {} ops; {}{}",
                         n.format,
                         n.operations_count(),
-                        d.urls.join(",")
+                        d.urls.join(","),
+                        d.annotations
+                            .iter()
+                            .map(|(k, v)| format!("; {k}={v}"))
+                            .collect::<String>()
                     )
                 }
                 Err(e) => format!("failed: {e}"),
@@ -577,6 +581,13 @@ async fn every_api_comes_in_its_own_format() {
         "skipped: API Management exports no definition for websocket APIs"
     );
     assert_eq!(row("echo-v2").0, "API echo-v2 (v2)");
+    assert!(
+        row("echo-v2")
+            .1
+            .ends_with("; versionSet=echo; apiVersion=v2"),
+        "{:?}",
+        row("echo-v2")
+    );
     assert!(
         row("legacy").1.starts_with("Openapi3 2 ops"),
         "fell back to openapi-link: {:?}",

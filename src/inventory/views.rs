@@ -59,6 +59,12 @@ impl From<TargetRecord> for TargetView {
                 });
             }
         }
+        for (key, value) in t.source_annotations {
+            annotations.push(Annotation {
+                key: format!("apihub.{key}"),
+                value,
+            });
+        }
         TargetView {
             id: t.id,
             name: t.name,

@@ -62,12 +62,13 @@ impl Sink for EmbeddedSink {
     async fn upsert(&self, item: SinkItem) -> Result<Upsert, SinkError> {
         let (importer, key) = (item.importer_id.clone(), item.external_key.clone());
         let revision = item.revision.clone();
+        let annotations = item.source_annotations.clone();
         self.store
             .upsert_imported(
                 importer,
                 key,
                 new_target(item),
-                revision,
+                (revision, annotations),
                 self.clock.now_ms(),
             )
             .await
@@ -130,6 +131,7 @@ mod tests {
             urls: vec!["https://gw.example.com/x".into()],
             synthesized: false,
             revision: None,
+            source_annotations: Vec::new(),
         }
     }
 
@@ -277,5 +279,51 @@ mod tests {
         };
         assert_ne!(x, y);
         assert_eq!(store.imported_targets("imp-1").await.expect("map").len(), 1);
+    }
+
+    /// What the source says beyond the document (Azure's version set) shows as
+    /// `apihub.*` annotations, and follows the source when it changes.
+    #[tokio::test]
+    async fn source_annotations_show_as_system_annotations() {
+        let (_dir, store) = store().await;
+        let sink = EmbeddedSink::new(store.clone(), Clock::manual(1_700_000_000_000));
+        let mut it = item("k1", V1);
+        it.source_annotations = vec![
+            ("versionSet".into(), "echo".into()),
+            ("apiVersion".into(), "v2".into()),
+        ];
+        let Upsert::Created(id) = sink.upsert(it.clone()).await.expect("create") else {
+            panic!("not created")
+        };
+        let view = |t: crate::store::TargetWithOperations| -> Vec<(String, String)> {
+            crate::inventory::TargetView::from(t.target)
+                .annotations
+                .into_iter()
+                .filter(|a| a.key == "apihub.versionSet" || a.key == "apihub.apiVersion")
+                .map(|a| (a.key, a.value))
+                .collect()
+        };
+        let got = view(store.get_target(&id).await.expect("read").expect("target"));
+        assert_eq!(
+            got,
+            [
+                ("apihub.versionSet".to_owned(), "echo".to_owned()),
+                ("apihub.apiVersion".to_owned(), "v2".to_owned())
+            ]
+        );
+        it.source_annotations = vec![
+            ("versionSet".into(), "echo".into()),
+            ("apiVersion".into(), "v3".into()),
+        ];
+        assert_eq!(
+            sink.upsert(it).await.expect("same content"),
+            Upsert::Unchanged(id.clone())
+        );
+        let got = view(store.get_target(&id).await.expect("read").expect("target"));
+        assert_eq!(
+            got[1],
+            ("apihub.apiVersion".to_owned(), "v3".to_owned()),
+            "follows the source"
+        );
     }
 }

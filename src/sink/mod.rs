@@ -31,6 +31,8 @@ pub struct SinkItem {
     /// The source revision the document was downloaded at (kept to skip the next
     /// download when it is unchanged).
     pub revision: Option<String>,
+    /// What the source says about the API beyond its document (`apihub.<key>`).
+    pub source_annotations: Vec<(String, String)>,
 }
 
 /// A sink failure; `message` is short and safe for `lastRunFailReason`.

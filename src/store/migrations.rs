@@ -14,6 +14,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up_with_hook(include_str!("migrations/004_name_keys.sql"), fill_name_keys),
         M::up(include_str!("migrations/005_idempotency.sql")),
         M::up(include_str!("migrations/006_source_revisions.sql")),
+        M::up(include_str!("migrations/007_source_annotations.sql")),
     ])
 }
 

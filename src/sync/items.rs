@@ -335,6 +335,7 @@ impl Run<'_> {
             urls: doc.urls,
             synthesized: doc.synthesized,
             revision,
+            source_annotations: doc.annotations,
         };
         match self.ctx.sink.upsert(item).await {
             Ok(Upsert::Created(_)) => done(ItemOutcome::Created, None),

@@ -209,6 +209,7 @@ impl Export {
                         file_name: None,
                         urls: vec![url],
                         synthesized: false,
+                        annotations: Vec::new(),
                     });
                 }
                 // Not exportable here: build it from the routes below.
@@ -236,6 +237,7 @@ impl Export {
             file_name: None,
             urls: vec![url],
             synthesized: true,
+            annotations: Vec::new(),
         })
     }
 }

@@ -193,6 +193,7 @@ impl Export {
                 r.region
             )],
             synthesized: false,
+            annotations: Vec::new(),
         })
     }
 }

@@ -267,6 +267,15 @@ impl AzureConnector {
                 _ => display,
             };
             let key = format!("{key_prefix}/{name}");
+            // An API version of a version set says which set and version it is.
+            let mut annotations = Vec::new();
+            if let Some(set) = props.get("apiVersionSetId").and_then(Value::as_str) {
+                let set = set.rsplit('/').next().unwrap_or(set);
+                annotations.push(("versionSet".to_owned(), set.to_owned()));
+                if let Some(v) = props.get("apiVersion").and_then(Value::as_str) {
+                    annotations.push(("apiVersion".to_owned(), v.to_owned()));
+                }
+            }
             let kind = props
                 .get("type")
                 .and_then(Value::as_str)
@@ -293,7 +302,9 @@ impl AzureConnector {
                     let cx = cx.clone();
                     let api_path = format!("{scope}/apis/{name}");
                     let version = version.to_owned();
-                    fetch(async move { export(&arm, &cx, &api_path, &version, &kind, urls).await })
+                    fetch(async move {
+                        export(&arm, &cx, &api_path, &version, &kind, urls, annotations).await
+                    })
                 }
                 other => Item::Skipped {
                     reason: format!("API Management exports no definition for {other} APIs"),
@@ -313,6 +324,7 @@ async fn export(
     version: &str,
     kind: &str,
     urls: Vec<String>,
+    annotations: Vec<(String, String)>,
 ) -> Result<Document, ConnectorError> {
     let doc = |bytes: Vec<u8>, hint: DefinitionFormat| Document {
         bytes,
@@ -321,6 +333,7 @@ async fn export(
         file_name: None,
         urls: urls.clone(),
         synthesized: false,
+        annotations: annotations.clone(),
     };
     if kind == "graphql" {
         let url = arm.url(&format!("{api_path}/schemas/graphql"), version, &[])?;

@@ -285,6 +285,7 @@ pub async fn push_service(
             file_name: None,
             urls,
             synthesized: true,
+            annotations: Vec::new(),
         })
     });
     out.push(Listed::new(key, item).named(name).revision(revision))

@@ -189,6 +189,7 @@ impl KonnectConnector {
                         file_name: None,
                         urls: Vec::new(),
                         synthesized: false,
+                        annotations: Vec::new(),
                     })
                 });
                 let mut listed = Listed::new(key, item).named(name);

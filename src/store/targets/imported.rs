@@ -25,9 +25,11 @@ impl Store {
         importer_id: String,
         external_key: String,
         new: NewTarget,
-        revision: Option<String>,
+        (revision, annotations): (Option<String>, Vec<(String, String)>),
         now: i64,
     ) -> Result<Upsert, StoreError> {
+        let annotations = (!annotations.is_empty())
+            .then(|| serde_json::to_string(&annotations).unwrap_or_default());
         self.write(move |tx| {
             let out = upsert_one(tx, &importer_id, &external_key, &new, now)?;
             let id = match &out {
@@ -36,6 +38,10 @@ impl Store {
             tx.execute(
                 "UPDATE api_targets SET source_revision = ?2 WHERE id = ?1 AND source_revision IS NOT ?2",
                 params![id, revision],
+            )?;
+            tx.execute(
+                "UPDATE api_targets SET source_annotations = ?2 WHERE id = ?1 AND source_annotations IS NOT ?2",
+                params![id, annotations],
             )?;
             Ok(out)
         })

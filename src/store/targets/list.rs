@@ -119,7 +119,7 @@ fn list(
     let mut stmt = c.prepare_cached(&sql)?;
     let mut rows: Vec<(TargetRecord, Value)> = stmt
         .query_map(params_from_iter(args.iter()), |r| {
-            let key = match r.get_ref(21)? {
+            let key = match r.get_ref(22)? {
                 rusqlite::types::ValueRef::Integer(i) => Value::from(i),
                 rusqlite::types::ValueRef::Text(t) => {
                     Value::from(String::from_utf8_lossy(t).into_owned())

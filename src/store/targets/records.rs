@@ -56,6 +56,8 @@ pub struct TargetRecord {
     pub external_key: Option<String>,
     /// When the importer's source stopped listing it.
     pub missing_since: Option<i64>,
+    /// What the importer's source says about it (shown as `apihub.<key>`).
+    pub source_annotations: Vec<(String, String)>,
     pub definitions: Vec<DefinitionRecord>,
     pub links: Vec<LinkRecord>,
 }
@@ -91,7 +93,8 @@ pub struct TargetRecords {
 
 pub(in crate::store) const TARGET_COLUMNS: &str = "id, name, description, alternative_urls, definition_format, created_at, \
     modified_at, last_scanned, last_scan_status, operations_count, is_hidden, vuln_critical, vuln_high, \
-    vuln_medium, vuln_low, vuln_info, annotations, api_credential_id, importer_id, external_key, missing_since";
+    vuln_medium, vuln_low, vuln_info, annotations, api_credential_id, importer_id, external_key, missing_since, \
+    source_annotations";
 
 pub(in crate::store) const LINK_COLUMNS: &str = "id, target_id, base_url, remote_target_id, remote_target_display_name, \
     remote_target_additional_info, remote_target_scan_profile, remote_target_extra, created_at";
@@ -160,6 +163,10 @@ pub(in crate::store) fn target_from_row(r: &Row<'_>) -> rusqlite::Result<TargetR
         importer_id: r.get(18)?,
         external_key: r.get(19)?,
         missing_since: r.get(20)?,
+        source_annotations: match r.get::<_, Option<String>>(21)? {
+            Some(text) => serde_json::from_str(&text).map_err(|e| bad("source_annotations", e))?,
+            None => Vec::new(),
+        },
         definitions: Vec::new(),
         links: Vec::new(),
     })
