@@ -304,13 +304,24 @@ impl Http {
                 e.with_status(status.as_u16()).with_detail(body)
             }
             Attempt::Network { timeout: true, .. } => ConnectorError::transient(format!(
-                "{p} {call}: timed out after {} s{tries}",
-                self.opts.timeout.as_secs()
+                "{p} {call}: timed out after {}{tries}",
+                shown(self.opts.timeout)
             )),
             Attempt::Network { cause, .. } => {
                 ConnectorError::transient(format!("{p} {call}: {cause}{tries}"))
             }
         }
+    }
+}
+
+/// `30 s`, or `250 ms` under a second (never "0 s").
+fn shown(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
     }
 }
 
@@ -363,6 +374,13 @@ mod tests {
         .await
         .expect_err("unreachable")
         .to_string()
+    }
+
+    #[test]
+    fn timeouts_read_in_the_unit_that_fits() {
+        assert_eq!(shown(Duration::from_millis(250)), "250 ms");
+        assert_eq!(shown(Duration::from_secs(30)), "30 s");
+        assert_eq!(shown(Duration::from_millis(1500)), "1.5 s");
     }
 
     /// Never a bare "error sending request": the cause chain names what failed.
