@@ -9,7 +9,7 @@
 //! `APIHUB_MOTO_SERVER`).
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use apihub_connectors::testkit::moto::{self, ACCOUNT, Moto};
 use apihub_connectors::testkit::server::ContractServer;
@@ -20,38 +20,7 @@ mod daemon;
 
 use daemon::Daemon;
 
-const IMPORTERS: &str = "/api/apihub/v1/importers";
 const REGION: &str = "us-east-1";
-
-async fn runs_done(http: &reqwest::Client, base: &str, id: &str) -> Vec<Value> {
-    let page: Value = http
-        .get(format!("{base}{IMPORTERS}/{id}/runs?limit=100"))
-        .send()
-        .await
-        .expect("runs")
-        .json()
-        .await
-        .expect("runs json");
-    page["runs"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| !r["finishedAt"].is_null())
-        .collect()
-}
-
-async fn wait_for(http: &reqwest::Client, base: &str, id: &str, n: usize) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(1800);
-    loop {
-        let done = runs_done(http, base, id).await;
-        if done.len() >= n {
-            return done[0].clone();
-        }
-        assert!(Instant::now() < deadline, "run {n} did not finish");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 struct Measured {
     label: &'static str,
@@ -91,36 +60,24 @@ async fn main() {
         "",
     );
     let http = reqwest::Client::new();
-    let created: Value = http
-        .post(format!("{}{IMPORTERS}", d.base))
-        .json(&json!({"name": "aws", "type": "aws_api_gateway", "status": "active",
-                      "parameters": {"accessKeyId": "AKIDBENCH", "secretAccessKey": "bench-secret-key",
-                                     "organizationId": ACCOUNT, "regions": [REGION],
-                                     "includeHttpApis": false, "endpointUrl": proxy.url,
-                                     "maxRequestsPerSecond": 10}}))
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("create json");
-    let id = created["importerId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no importerId: {created}"))
-        .to_owned();
+    let id = d
+        .create_importer(
+            &http,
+            &json!({"name": "aws", "type": "aws_api_gateway", "status": "active",
+                    "parameters": {"accessKeyId": "AKIDBENCH", "secretAccessKey": "bench-secret-key",
+                                   "organizationId": ACCOUNT, "regions": [REGION],
+                                   "includeHttpApis": false, "endpointUrl": proxy.url,
+                                   "maxRequestsPerSecond": 10}}),
+        )
+        .await;
 
     let mut measured = Vec::new();
     let mut seen = 0;
     let mut measure = async |label: &'static str, n: usize, started: Instant, trigger: bool| {
         if trigger {
-            let r = http
-                .post(format!("{}{IMPORTERS}/{id}/trigger", d.base))
-                .send()
-                .await
-                .expect("trigger");
-            assert!(r.status().is_success(), "trigger: {}", r.status());
+            d.trigger(&http, &id).await;
         }
-        let run = wait_for(&http, &d.base, &id, n).await;
+        let run = d.finished(&http, &id, n).await;
         let secs = started.elapsed().as_secs_f64();
         let log = proxy.requests();
         let new = &log[seen..];

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -85,6 +85,63 @@ impl Daemon {
     /// The largest resident set size so far (the kernel's high-water mark), in KiB.
     pub fn peak_rss_kib(&self) -> u64 {
         status_kib(self.pid(), "VmHWM:")
+    }
+}
+
+const IMPORTERS: &str = "/api/apihub/v1/importers";
+
+impl Daemon {
+    /// Creates an importer; returns its id.
+    pub async fn create_importer(&self, http: &reqwest::Client, body: &Value) -> String {
+        let created: Value = http
+            .post(format!("{}{IMPORTERS}", self.base))
+            .json(body)
+            .send()
+            .await
+            .expect("create")
+            .json()
+            .await
+            .expect("create json");
+        created["importerId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no importerId in {created}"))
+            .to_owned()
+    }
+
+    /// Triggers a run of importer `id`.
+    pub async fn trigger(&self, http: &reqwest::Client, id: &str) {
+        let resp = http
+            .post(format!("{}{IMPORTERS}/{id}/trigger", self.base))
+            .send()
+            .await
+            .expect("trigger");
+        assert!(resp.status().is_success(), "trigger: {}", resp.status());
+    }
+
+    /// Waits until `n` runs of importer `id` have finished; returns the newest.
+    pub async fn finished(&self, http: &reqwest::Client, id: &str, n: usize) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(3600);
+        loop {
+            let page: Value = http
+                .get(format!("{}{IMPORTERS}/{id}/runs?limit=100", self.base))
+                .send()
+                .await
+                .expect("runs")
+                .json()
+                .await
+                .expect("runs json");
+            let ended: Vec<&Value> = page["runs"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|r| !r["finishedAt"].is_null())
+                .collect();
+            if ended.len() >= n {
+                return ended[0].clone();
+            }
+            assert!(Instant::now() < deadline, "run {n} did not finish");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }
 

@@ -19,14 +19,12 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 #[path = "daemon.rs"]
 mod daemon;
 
 use daemon::{Daemon, rss_kib};
-
-const IMPORTERS: &str = "/api/apihub/v1/importers";
 
 struct Args {
     files: Vec<usize>,
@@ -111,32 +109,6 @@ fn touch_all(dir: &Path, round: usize) {
     }
 }
 
-async fn runs(http: &reqwest::Client, base: &str, id: &str) -> Vec<Value> {
-    let page: Value = http
-        .get(format!("{base}{IMPORTERS}/{id}/runs?limit=100"))
-        .send()
-        .await
-        .expect("runs")
-        .json()
-        .await
-        .expect("runs json");
-    page["runs"].as_array().cloned().unwrap_or_default()
-}
-
-/// Waits until `done` runs have finished; returns the newest.
-async fn finished(http: &reqwest::Client, base: &str, id: &str, done: usize) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(3600);
-    loop {
-        let runs = runs(http, base, id).await;
-        let ended: Vec<&Value> = runs.iter().filter(|r| !r["finishedAt"].is_null()).collect();
-        if ended.len() >= done {
-            return ended[0].clone();
-        }
-        assert!(Instant::now() < deadline, "run {done} did not finish");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// Idle RSS once the allocator has had time to give memory back (and the
 /// runtime's idle blocking threads, kept 10 s, have exited).
 async fn settled(pid: u32, settle: Duration) -> u64 {
@@ -173,23 +145,14 @@ async fn case(
     let http = reqwest::Client::new();
     let idle = settled(d.pid(), a.settle).await;
     let t = Instant::now();
-    let created: Value = http
-        .post(format!("{}{IMPORTERS}", d.base))
-        .json(
+    let id = d
+        .create_importer(
+            &http,
             &json!({"name": "bench", "type": "directory", "status": "active",
-                      "parameters": {"path": specs.display().to_string()}}),
+                    "parameters": {"path": specs.display().to_string()}}),
         )
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("create json");
-    let id = created["importerId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no importerId in {created}"))
-        .to_owned();
-    let run = finished(&http, &d.base, &id, 1).await;
+        .await;
+    let run = d.finished(&http, &id, 1).await;
     let first_secs = t.elapsed().as_secs_f64();
     assert_eq!(
         run["counts"]["created"].as_u64(),
@@ -207,13 +170,8 @@ async fn case(
     if resync {
         for round in 1..=a.resyncs {
             touch_all(&specs, round);
-            let resp = http
-                .post(format!("{}{IMPORTERS}/{id}/trigger", d.base))
-                .send()
-                .await
-                .expect("trigger");
-            assert!(resp.status().is_success(), "trigger: {}", resp.status());
-            let run = finished(&http, &d.base, &id, round + 1).await;
+            d.trigger(&http, &id).await;
+            let run = d.finished(&http, &id, round + 1).await;
             assert_eq!(
                 run["counts"]["unchanged"].as_u64(),
                 Some(files as u64),
