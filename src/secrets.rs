@@ -19,8 +19,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use secrecy::ExposeSecret;
 use serde_json::{Map, Value};
 
-/// What responses show instead of a secret.
-pub const MASK: &str = "********";
+pub use apihub_connectors::params::MASK;
 /// The marker object a sealed value is stored as.
 const SEALED: &str = "$sealed";
 const VERSION: &str = "v1";

@@ -74,6 +74,24 @@ if [ ! -x "$prism/node_modules/.bin/prism" ]; then
 fi
 export APIHUB_PRISM="$prism/node_modules/.bin/prism"
 
+# Apigee's own bundle generator (npm openapi2apigee) makes real proxy bundles of
+# the corpus's specs, and Google's API hub protos (npm google-proto-files) judge
+# the API hub contract server.
+o2a="$APIHUB_TEST_DEPS/openapi2apigee"
+if [ ! -d "$o2a/node_modules/openapi2apigee" ]; then
+  log "installing openapi2apigee@0.6.2 from npm"
+  rm -rf "$o2a" && mkdir -p "$o2a"
+  npm install --silent --no-audit --no-fund --prefix "$o2a" openapi2apigee@0.6.2 >&2
+fi
+export APIHUB_OPENAPI2APIGEE="$o2a/node_modules"
+gpf="$APIHUB_TEST_DEPS/google-proto-files-5.0.3"
+if [ ! -f "$gpf/package/google/cloud/apihub/v1/apihub_service.proto" ]; then
+  log "installing google-proto-files@5.0.3 from npm"
+  rm -rf "$gpf" && mkdir -p "$gpf"
+  (cd "$gpf" && npm pack --silent google-proto-files@5.0.3 >/dev/null && tar xzf google-proto-files-5.0.3.tgz && rm -f ./*.tgz)
+fi
+export APIHUB_GOOGLE_PROTOS="$gpf/package"
+
 # deck, Kong's own client (Debian's package, 1.4.0), judges the Kong contract server.
 if ! command -v deck >/dev/null 2>&1; then
   log "installing Debian's deck"

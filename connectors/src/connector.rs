@@ -204,8 +204,9 @@ pub struct Document {
     pub file_name: Option<String>,
     /// Base URLs the API is served on (become `alternativeUrls`).
     pub urls: Vec<String>,
-    /// True when the connector built the document itself (no export available).
-    pub synthesized: bool,
+    /// What the connector built the document from when the platform had no
+    /// export (`"routes"`, `"proxy bundle"`); `None` for a real export.
+    pub synthesized: Option<&'static str>,
     /// Facts of the source the inventory shows as `apihub.<key>` annotations on the
     /// target (Azure's `versionSet` and `apiVersion`), replaced on every write.
     pub annotations: Vec<(String, String)>,

@@ -41,6 +41,26 @@ pub trait Parameters: DeserializeOwned + utoipa::ToSchema + Send + 'static {
 
     /// Valid parameters, for the API document's example and the tests.
     fn example() -> Value;
+
+    /// Valid parameters with the secret `secret` (own name or alias) set to
+    /// `value`, for the tests that follow every secret; by default the example
+    /// with that secret set and its alias (or canonical twin) left out. Types whose
+    /// secrets exclude each other or have a shape (a key file) override it.
+    fn example_with_secret(secret: &str, value: &str) -> Value {
+        let mut params = Self::example();
+        for (alias, field) in Self::ALIASES {
+            let twin = match secret {
+                s if s == *alias => field,
+                s if s == *field => alias,
+                _ => continue,
+            };
+            if let Some(p) = params.as_object_mut() {
+                p.remove(*twin);
+            }
+        }
+        params[secret] = Value::String(value.to_owned());
+        params
+    }
 }
 
 pub struct Descriptor {
@@ -63,6 +83,8 @@ pub struct Descriptor {
     pub aliases: &'static [(&'static str, &'static str)],
     /// Valid parameters (the API document's example).
     pub example: fn() -> Value,
+    /// Valid parameters with one secret set to a given value.
+    pub example_with_secret: fn(&str, &str) -> Value,
 }
 
 /// How a descriptor builds its connector from checked parameters.
@@ -86,6 +108,7 @@ impl Descriptor {
             build,
             aliases: P::ALIASES,
             example: P::example,
+            example_with_secret: P::example_with_secret,
         }
     }
 

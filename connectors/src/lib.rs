@@ -18,8 +18,11 @@
 //! - [`aws`]: the `aws_api_gateway` connector (REST, HTTP and WebSocket APIs).
 //! - `azure`: the `azure` connector (Azure API Management, every format).
 //! - `kong`: the `kong` connector (Admin API; specs synthesized from routes).
+//! - `apigee`: the `apigee` connector (deployed proxies from their bundles, API hub).
 //! - [`registry`]: which types have a connector; per-type parameter checks.
 
+#[cfg(feature = "apigee")]
+pub mod apigee;
 #[cfg(feature = "aws")]
 pub mod aws;
 #[cfg(feature = "azure")]

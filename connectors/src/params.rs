@@ -14,6 +14,9 @@ use serde_json::{Map, Value};
 
 use crate::fields::FieldError;
 
+/// What responses show instead of a secret; sent back, it keeps the stored value.
+pub const MASK: &str = "********";
+
 /// Parameters every importer type takes besides its own.
 pub const COMMON: &[&str] = &["maxConcurrentFetches"];
 

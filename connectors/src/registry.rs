@@ -50,9 +50,11 @@ pub fn descriptor(kind: ImporterType) -> Option<&'static Descriptor> {
         ImporterType::Azure => Some(&crate::azure::DESCRIPTOR),
         #[cfg(not(feature = "azure"))]
         ImporterType::Azure => None,
-        ImporterType::Apigee | ImporterType::AnypointExchange | ImporterType::InvictiNadAgent => {
-            None
-        }
+        #[cfg(feature = "apigee")]
+        ImporterType::Apigee => Some(&crate::apigee::DESCRIPTOR),
+        #[cfg(not(feature = "apigee"))]
+        ImporterType::Apigee => None,
+        ImporterType::AnypointExchange | ImporterType::InvictiNadAgent => None,
     }
 }
 
@@ -67,6 +69,7 @@ fn unavailable(kind: ImporterType) -> ConnectorError {
         ImporterType::AwsApiGateway => "this build was made without the `aws` feature",
         ImporterType::Kong => "this build was made without the `kong` feature",
         ImporterType::Azure => "this build was made without the `azure` feature",
+        ImporterType::Apigee => "this build was made without the `apigee` feature",
         _ => "it is not available in this version of apihub-importer",
     };
     ConnectorError::config(format!(
@@ -178,6 +181,15 @@ mod tests {
             };
             (d.validate)(&(d.example)(), &env)
                 .unwrap_or_else(|e| panic!("{name}: its example is refused: {e}"));
+            for s in d.secrets {
+                let p = (d.example_with_secret)(s, "S3cr3t-x");
+                (d.validate)(&p, &env)
+                    .unwrap_or_else(|e| panic!("{name}: its example with `{s}` is refused: {e}"));
+                assert!(
+                    p.to_string().contains("S3cr3t-x"),
+                    "{name}: `{s}` is not set"
+                );
+            }
             seen += 1;
         }
         assert!(seen >= 1);

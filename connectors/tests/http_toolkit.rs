@@ -13,6 +13,7 @@ use std::time::Duration;
 use apihub_connectors::http::oauth::{Body, Cached, Grant, ServiceAccountKey, TokenSource};
 use apihub_connectors::http::{Http, HttpOptions};
 use apihub_connectors::params::Secret;
+use apihub_connectors::testkit::keys::rsa_key_pair;
 use apihub_connectors::testkit::server::{ContractServer, Fault};
 use axum::Json;
 use axum::body::Bytes;
@@ -287,37 +288,10 @@ async fn refresh_token_grants_send_the_refresh_token() {
     assert_eq!(got["items"], json!([1, 2, 3]));
 }
 
-/// An RSA key pair made for this test: the private key as a service-account key
-/// file holds it (PKCS #8 PEM), the public key for the token endpoint (SPKI PEM).
-fn key_pair() -> (String, String) {
-    use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
-    use aws_lc_rs::signature::KeyPair as _;
-    use base64::Engine as _;
-    let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("key");
-    let pem = |label: &str, der: &[u8]| {
-        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-        let lines: Vec<&str> = b64
-            .as_bytes()
-            .chunks(64)
-            .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
-            .collect();
-        format!(
-            "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
-            lines.join("\n")
-        )
-    };
-    let private: Pkcs8V1Der = pair.as_der().expect("pkcs8");
-    let public: PublicKeyX509Der = pair.public_key().as_der().expect("spki");
-    (
-        pem("PRIVATE KEY", private.as_ref()),
-        pem("PUBLIC KEY", public.as_ref()),
-    )
-}
-
 #[tokio::test]
 async fn jwt_bearer_assertions_are_signed_rs256_by_the_service_account_key() {
     let (server, state) = platform(3600).await;
-    let (private, public) = key_pair();
+    let (private, public) = rsa_key_pair();
     state.lock().expect("state").signer = Some(public);
     let grant = |private_key: String| Grant::JwtBearer {
         key: ServiceAccountKey {
@@ -332,7 +306,7 @@ async fn jwt_bearer_assertions_are_signed_rs256_by_the_service_account_key() {
     assert_eq!(got["items"], json!([1, 2, 3]));
 
     // Signed by another key: the endpoint refuses the assertion.
-    let (other, _) = key_pair();
+    let (other, _) = rsa_key_pair();
     let auth = Cached::new(format!("{}/oauth/token", server.url), grant(other));
     let err = get_things(&http(), &server, &auth)
         .await

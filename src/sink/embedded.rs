@@ -129,7 +129,7 @@ mod tests {
             )
             .expect("spec"),
             urls: vec!["https://gw.example.com/x".into()],
-            synthesized: false,
+            synthesized: None,
             revision: None,
             source_annotations: Vec::new(),
         }

@@ -26,8 +26,8 @@ pub struct SinkItem {
     pub definition: NormalizedDefinition,
     /// URLs the connector knows the API is served on, besides the definition's servers.
     pub urls: Vec<String>,
-    /// The connector built the document itself (no export was available).
-    pub synthesized: bool,
+    /// What the connector built the document from (no export was available).
+    pub synthesized: Option<&'static str>,
     /// The source revision the document was downloaded at (kept to skip the next
     /// download when it is unchanged).
     pub revision: Option<String>,

@@ -57,7 +57,7 @@ async fn load(db: &Path, n: usize) -> Duration {
                         },
                         source_name: None,
                         url: None,
-                        synthesized: false,
+                        synthesized: None,
                     },
                 };
                 store

@@ -208,7 +208,7 @@ impl Export {
                         content_type: Some("application/json".into()),
                         file_name: None,
                         urls: vec![url],
-                        synthesized: false,
+                        synthesized: None,
                         annotations: Vec::new(),
                     });
                 }
@@ -236,7 +236,7 @@ impl Export {
             content_type: Some("application/json".into()),
             file_name: None,
             urls: vec![url],
-            synthesized: true,
+            synthesized: Some("routes"),
             annotations: Vec::new(),
         })
     }

@@ -192,7 +192,7 @@ impl Export {
                 "https://{id}.execute-api.{}.amazonaws.com/{stage}",
                 r.region
             )],
-            synthesized: false,
+            synthesized: None,
             annotations: Vec::new(),
         })
     }

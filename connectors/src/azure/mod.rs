@@ -332,7 +332,7 @@ async fn export(
         content_type: None,
         file_name: None,
         urls: urls.clone(),
-        synthesized: false,
+        synthesized: None,
         annotations: annotations.clone(),
     };
     if kind == "graphql" {

@@ -284,7 +284,7 @@ pub async fn push_service(
             content_type: Some("application/json".into()),
             file_name: None,
             urls,
-            synthesized: true,
+            synthesized: Some("routes"),
             annotations: Vec::new(),
         })
     });

@@ -188,7 +188,7 @@ impl KonnectConnector {
                         content_type: None,
                         file_name: None,
                         urls: Vec::new(),
-                        synthesized: false,
+                        synthesized: None,
                         annotations: Vec::new(),
                     })
                 });

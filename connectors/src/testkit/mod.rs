@@ -10,10 +10,12 @@
 //! - [`compliance::run`] checks what every connector must do: pages, throttling,
 //!   server errors, refused credentials, cancellation, stable keys and revisions.
 //! - `moto::Moto` (with `aws`) runs the AWS emulator and seeds it.
+//! - [`keys::rsa_key_pair`] makes a service-account key and its public half.
 //! - [`peers::peer`] finds an installed tool, or skips the test (fails it when
 //!   `CI=true`).
 
 pub mod compliance;
+pub mod keys;
 #[cfg(feature = "aws")]
 pub mod moto;
 pub mod peers;

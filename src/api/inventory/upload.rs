@@ -225,7 +225,7 @@ async fn definition(
         source: checked.source.clone(),
         source_name: None,
         url: None,
-        synthesized: false,
+        synthesized: None,
     };
     Ok((checked, def))
 }

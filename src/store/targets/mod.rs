@@ -32,8 +32,8 @@ pub struct NewDefinition {
     pub source: Source,
     pub source_name: Option<String>,
     pub url: Option<String>,
-    /// Built by the connector (no export was available).
-    pub synthesized: bool,
+    /// What the connector built it from (no export was available).
+    pub synthesized: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]

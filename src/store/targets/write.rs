@@ -15,12 +15,10 @@ pub(super) fn urls_json(urls: &[String]) -> String {
 
 /// A definition's `name`: empty as in the seed, except for documents a connector
 /// built itself, which say so.
-fn definition_name(def: &NewDefinition) -> &'static str {
-    if def.synthesized {
-        "synthesized from routes"
-    } else {
-        ""
-    }
+fn definition_name(def: &NewDefinition) -> String {
+    def.synthesized
+        .map(|from| format!("synthesized from {from}"))
+        .unwrap_or_default()
 }
 
 pub(super) fn insert_definition(
@@ -45,7 +43,7 @@ pub(super) fn insert_definition(
             def.source_name,
             def.normalized.original,
             def.normalized.hash,
-            def.synthesized,
+            def.synthesized.is_some(),
             now,
             definition_name(def),
         ],
@@ -187,7 +185,7 @@ pub(super) fn replace(
             def.source_name,
             n.original,
             n.hash,
-            def.synthesized,
+            def.synthesized.is_some(),
             now,
             definition_name(def),
         ],
