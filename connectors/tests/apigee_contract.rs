@@ -790,6 +790,19 @@ async fn hand_checked_bundles_become_the_operations_their_flows_name() {
     );
     let doc = doc.as_ref().expect("orders");
     assert_eq!(doc.synthesized, Some("proxy bundle"));
+    let notes: Vec<(&str, &str)> = doc
+        .annotations
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            ("proxy", "orders"),
+            ("environment", "prod"),
+            ("revision", "3")
+        ]
+    );
     let v = parsed(doc);
     assert_eq!(
         v["info"]["title"],

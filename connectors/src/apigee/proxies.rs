@@ -302,14 +302,28 @@ fn revision(rev: &str, hosts: &[String]) -> String {
     format!("{rev}:{}", hex::encode(&digest[..6]))
 }
 
+/// One deployed proxy revision: where it runs and on which hosts.
+struct Deployment {
+    org: String,
+    env: String,
+    proxy: String,
+    rev: String,
+    hosts: Vec<String>,
+}
+
 async fn download(
     google: &Google,
     cx: &Context,
-    org: &str,
-    proxy: &str,
-    rev: &str,
-    hosts: &[String],
+    d: Deployment,
 ) -> Result<Document, ConnectorError> {
+    let Deployment {
+        org,
+        env,
+        proxy,
+        rev,
+        hosts,
+    } = d;
+    let (proxy, rev) = (proxy.as_str(), rev.as_str());
     let path = format!("/v1/organizations/{org}/apis/{proxy}/revisions/{rev}");
     let zip = google.bytes(cx, &path, &[("format", "bundle")]).await?;
     let platform = google.http.platform();
@@ -318,7 +332,7 @@ async fn download(
             "{platform}: the bundle of {proxy} revision {rev} was refused: {e}"
         ))
     })?;
-    let built = synth::build(&bundle, proxy, rev, hosts).map_err(|e| {
+    let built = synth::build(&bundle, proxy, rev, &hosts).map_err(|e| {
         ConnectorError::protocol(format!(
             "{platform}: the bundle of {proxy} revision {rev}: {e}"
         ))
@@ -332,6 +346,7 @@ async fn download(
         synthesized: built.synthesized.then_some("proxy bundle"),
         annotations: vec![
             ("proxy".to_owned(), proxy.to_owned()),
+            ("environment".to_owned(), env),
             ("revision".to_owned(), rev.to_owned()),
         ],
     })
@@ -359,14 +374,15 @@ impl Connector for ProxiesConnector {
             }
             seen.insert(proxy);
             let env_hosts = hosts.get(env).cloned().unwrap_or_default();
+            let deployment = Deployment {
+                org: self.org.clone(),
+                env: env.clone(),
+                proxy: proxy.clone(),
+                rev: rev.clone(),
+                hosts: env_hosts.clone(),
+            };
             let (google, cx2) = (self.google.clone(), cx.clone());
-            let (org, p, r, h) = (
-                self.org.clone(),
-                proxy.clone(),
-                rev.clone(),
-                env_hosts.clone(),
-            );
-            let item = fetch(async move { download(&google, &cx2, &org, &p, &r, &h).await });
+            let item = fetch(async move { download(&google, &cx2, deployment).await });
             out.push(
                 Listed::new(format!("{}/{env}/{proxy}", self.org), item)
                     .named(format!("{proxy} ({env})"))
