@@ -19,10 +19,12 @@
 //! - `azure`: the `azure` connector (Azure API Management, every format).
 //! - `kong`: the `kong` connector (Admin API; specs synthesized from routes).
 //! - `apigee`: the `apigee` connector (deployed proxies from their bundles, API hub).
+//! - [`archive`]: zip archives (bundles, spec zips, uploads) read with bounds.
 //! - [`registry`]: which types have a connector; per-type parameter checks.
 
 #[cfg(feature = "apigee")]
 pub mod apigee;
+pub mod archive;
 #[cfg(feature = "aws")]
 pub mod aws;
 #[cfg(feature = "azure")]

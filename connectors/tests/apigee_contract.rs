@@ -423,14 +423,8 @@ async fn start_platform(
 
 /// A zip of `entries` (paths and contents), as Apigee serves bundles.
 fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, text) in entries {
-        w.start_file(*name, opts).expect("entry");
-        w.write_all(text.as_bytes()).expect("write");
-    }
-    w.finish().expect("zip").into_inner()
+    let bytes: Vec<(&str, &[u8])> = entries.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+    apihub_connectors::archive::zip_of(&bytes)
 }
 
 fn proxy_endpoint(base: &str, flows: &[(&str, Option<&str>)]) -> String {
@@ -1035,7 +1029,7 @@ async fn hostile_bundles_fail_their_proxy_and_the_run_goes_on() {
     );
     assert!(
         err("acme/prod/escape")
-            .contains("`apiproxy/../../../etc/cron.d/evil` points outside the bundle"),
+            .contains("`apiproxy/../../../etc/cron.d/evil` points outside the archive"),
         "{}",
         err("acme/prod/escape")
     );

@@ -541,3 +541,37 @@ async fn bad_input_gets_4xx_and_changes_nothing() {
         assert_eq!(counts(&app).await, before, "{name} changed the inventory");
     }
 }
+
+/// A zipped RAML project (root from `exchange.json`, `!include`d resources and a
+/// `uses:` library) uploads as one definition counted over all its files; an
+/// include the zip does not hold is a 400 naming both files, and nothing is stored.
+#[tokio::test]
+async fn a_zipped_raml_project_uploads_as_one_definition() {
+    let app = spawn_app().await;
+    let zip = apihub_connectors::archive::zip_of(&[
+        ("exchange.json", br#"{"main": "api.raml"}"#),
+        ("api.raml", b"#%RAML 1.0\ntitle: Orders\nuses:\n  lib: lib.raml\n/orders: !include orders.raml\n/items:\n  type: lib.collection\n"),
+        ("orders.raml", b"get:\npost:\n/{id}:\n  get:\n"),
+        ("lib.raml", b"#%RAML 1.0 Library\nresourceTypes:\n  collection:\n    get:\n    delete:\n"),
+    ]);
+    let (status, target) = upload(&app, "raml", "provided", "manual-upload", zip.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{target}");
+    assert_eq!(target["operationsCount"], 5);
+    assert_eq!(target["definitionFormat"], "Raml");
+    let (status, body) = upload(&app, "openapi3", "provided", "manual-upload", zip).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    let broken = apihub_connectors::archive::zip_of(&[(
+        "api.raml",
+        b"#%RAML 1.0\ntitle: Broken\n/a: !include missing/a.raml\n",
+    )]);
+    let (status, body) = upload(&app, "raml", "provided", "manual-upload", broken).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let text = body.to_string();
+    assert!(
+        text.contains("`api.raml` refers to `missing/a.raml`, which is not in the archive"),
+        "{text}"
+    );
+    let (_, list) = app.get(&format!("{INVENTORY}/api-targets")).await;
+    assert_eq!(list["totalCount"], 1, "{list}");
+}

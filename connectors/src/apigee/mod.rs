@@ -21,8 +21,6 @@ pub mod params;
 mod proxies;
 mod synth;
 
-pub use bundle::{MAX_DECLARED_BYTES, MAX_ENTRIES};
-
 use serde::Deserialize;
 use serde_json::Value;
 

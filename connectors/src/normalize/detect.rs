@@ -141,7 +141,7 @@ fn check_declared(extracted: Extracted, hints: &Hints) -> Result<Extracted, Norm
 }
 
 /// A parsed JSON/YAML tree: which specification it is.
-fn structured(value: Value) -> Result<Extracted, NormalizeError> {
+pub(super) fn structured(value: Value) -> Result<Extracted, NormalizeError> {
     let Value::Object(map) = &value else {
         return Err(NormalizeError::NotAnApi(format!(
             "the document is a {} , not an API definition object",

@@ -71,11 +71,18 @@
 //! `valid` agrees with `@apidevtools/swagger-parser`'s `validate` (measured by the
 //! benchmark in `connectors/benches`).
 //!
+//! ## Multi-file definitions
+//! A zip is read as one definition: a RAML project (root from `exchange.json`'s
+//! `main`, `!include`s, `uses:` libraries, `exchange_modules/`) or an OpenAPI document
+//! with relative `$ref`s to sibling files; counts and the hash cover every file.
+//! The original kept is the zip. See `bundle`.
+//!
 //! ## Bounds
 //! [`Limits`]: input size (default 64 MiB), nesting depth (128), YAML alias expansion
 //! (the tree may hold at most 10 values per input byte) and invalid UTF-8 are checked
 //! before or while parsing; no input panics (`cargo fuzz`, see `connectors/fuzz`).
 
+mod bundle;
 mod canonical;
 mod detect;
 mod format;
@@ -306,7 +313,11 @@ pub fn normalize(
             limit: limits.max_input_bytes,
         });
     }
-    let extracted = detect::extract_bytes(&bytes, hints, limits)?;
+    let extracted = if crate::archive::is_zip(&bytes) {
+        bundle::extract(&bytes, hints, limits)?
+    } else {
+        detect::extract_bytes(&bytes, hints, limits)?
+    };
     Ok(NormalizedDefinition {
         format: extracted.format,
         spec_version: extracted.spec_version,

@@ -15,10 +15,19 @@ const METHODS: [&str; 9] = [
 ];
 
 pub(super) fn extract(text: &str, limits: &Limits) -> Result<Extracted, NormalizeError> {
+    let version = version_of(text)?;
+    let (root, _) = tree::parse_yaml(text, limits)?;
+    extract_tree(version, &root)
+}
+
+/// The RAML version of an API definition's header (`#%RAML 1.0`); fragments
+/// (`#%RAML 1.0 Library`) are not API definitions.
+pub(super) fn version_of(text: &str) -> Result<&'static str, NormalizeError> {
     let header = text.trim_start().lines().next().unwrap_or("");
     let mut words = header.trim_start_matches("#%RAML").split_whitespace();
     let version = match words.next() {
-        Some(v @ ("0.8" | "1.0")) => v,
+        Some("0.8") => "0.8",
+        Some("1.0") => "1.0",
         other => {
             return Err(NormalizeError::invalid(
                 DefinitionFormat::Raml,
@@ -34,7 +43,12 @@ pub(super) fn extract(text: &str, limits: &Limits) -> Result<Extracted, Normaliz
             "this is a RAML {version} {fragment} fragment, not an API definition"
         )));
     }
-    let (root, _) = tree::parse_yaml(text, limits)?;
+    Ok(version)
+}
+
+/// The definition of a parsed RAML document (with its includes already in
+/// place when it came from a bundle).
+pub(super) fn extract_tree(version: &str, root: &Value) -> Result<Extracted, NormalizeError> {
     let Some(map) = root.as_object() else {
         return Err(NormalizeError::invalid(
             DefinitionFormat::Raml,
@@ -73,7 +87,7 @@ pub(super) fn extract(text: &str, limits: &Limits) -> Result<Extracted, Normaliz
         servers,
         operations,
         webhooks: Vec::new(),
-        hash: json_hash(&format!("raml {version}"), &root),
+        hash: json_hash(&format!("raml {version}"), root),
         diagnostics,
     })
 }
@@ -89,6 +103,23 @@ fn resource_types(root: &Map<String, Value>, diags: &mut Vec<Diagnostic>) -> Map
             }
         }
         _ => {}
+    }
+    // Libraries a bundle resolved (`uses: {lib: <library>}`) lend their types
+    // as `lib.name`.
+    for (lib, library) in root
+        .get("uses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for (name, def) in library
+            .get("resourceTypes")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            out.insert(format!("{lib}.{name}"), def.clone());
+        }
     }
     if out.values().any(|v| v.get("!include").is_some()) {
         diags.push(Diagnostic::warning(
