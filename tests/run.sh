@@ -92,6 +92,26 @@ if [ ! -f "$gpf/package/google/cloud/apihub/v1/apihub_service.proto" ]; then
 fi
 export APIHUB_GOOGLE_PROTOS="$gpf/package"
 
+# Real multi-file RAML projects (PyPI ramlfications' test data, raml-1-parser's
+# own) and MuleSoft's parser (npm raml-1-parser), which counts them as reference.
+r1p="$APIHUB_TEST_DEPS/raml-1-parser"
+if [ ! -d "$r1p/node_modules/raml-1-parser" ]; then
+  log "installing raml-1-parser@1.1.67 from npm"
+  rm -rf "$r1p" && mkdir -p "$r1p"
+  npm install --silent --no-audit --no-fund --prefix "$r1p" raml-1-parser@1.1.67 >&2
+fi
+export APIHUB_RAML_1_PARSER="$r1p/node_modules"
+ramlf="$APIHUB_TEST_DEPS/ramlfications-0.3.0"
+if [ ! -d "$ramlf/tests/data/raml_08" ]; then
+  log "downloading the ramlfications 0.3.0 sdist from PyPI"
+  rm -rf "$ramlf" "$APIHUB_TEST_DEPS/ramlfications-dl" && mkdir -p "$APIHUB_TEST_DEPS/ramlfications-dl"
+  python3 -m pip download -q --disable-pip-version-check --no-deps --no-binary :all: \
+    --dest "$APIHUB_TEST_DEPS/ramlfications-dl" ramlfications==0.3.0 >&2
+  tar xzf "$APIHUB_TEST_DEPS/ramlfications-dl/ramlfications-0.3.0.tar.gz" -C "$APIHUB_TEST_DEPS"
+  rm -rf "$APIHUB_TEST_DEPS/ramlfications-dl"
+fi
+export APIHUB_RAMLFICATIONS="$ramlf/tests/data"
+
 # deck, Kong's own client (Debian's package, 1.4.0), judges the Kong contract server.
 if ! command -v deck >/dev/null 2>&1; then
   log "installing Debian's deck"

@@ -18,6 +18,7 @@
 //! - [`aws`]: the `aws_api_gateway` connector (REST, HTTP and WebSocket APIs).
 //! - `azure`: the `azure` connector (Azure API Management, every format).
 //! - `kong`: the `kong` connector (Admin API; specs synthesized from routes).
+//! - `exchange`: the `anypoint_exchange` connector (MuleSoft Anypoint Exchange assets).
 //! - `apigee`: the `apigee` connector (deployed proxies from their bundles, API hub).
 //! - [`archive`]: zip archives (bundles, spec zips, uploads) read with bounds.
 //! - [`registry`]: which types have a connector; per-type parameter checks.
@@ -33,6 +34,8 @@ pub mod connector;
 pub mod descriptor;
 pub mod directory;
 pub mod error;
+#[cfg(feature = "anypoint")]
+pub mod exchange;
 pub mod fields;
 pub mod http;
 pub mod importer_type;

@@ -54,7 +54,11 @@ pub fn descriptor(kind: ImporterType) -> Option<&'static Descriptor> {
         ImporterType::Apigee => Some(&crate::apigee::DESCRIPTOR),
         #[cfg(not(feature = "apigee"))]
         ImporterType::Apigee => None,
-        ImporterType::AnypointExchange | ImporterType::InvictiNadAgent => None,
+        #[cfg(feature = "anypoint")]
+        ImporterType::AnypointExchange => Some(&crate::exchange::DESCRIPTOR),
+        #[cfg(not(feature = "anypoint"))]
+        ImporterType::AnypointExchange => None,
+        ImporterType::InvictiNadAgent => None,
     }
 }
 
@@ -70,6 +74,7 @@ fn unavailable(kind: ImporterType) -> ConnectorError {
         ImporterType::Kong => "this build was made without the `kong` feature",
         ImporterType::Azure => "this build was made without the `azure` feature",
         ImporterType::Apigee => "this build was made without the `apigee` feature",
+        ImporterType::AnypointExchange => "this build was made without the `anypoint` feature",
         _ => "it is not available in this version of apihub-importer",
     };
     ConnectorError::config(format!(
