@@ -112,6 +112,16 @@ if [ ! -d "$ramlf/tests/data/raml_08" ]; then
 fi
 export APIHUB_RAMLFICATIONS="$ramlf/tests/data"
 
+# MuleSoft's own Exchange CLI plugin (npm anypoint-cli-exchange-plugin, only
+# unpacked): its URL helpers say which paths the Exchange contract server serves.
+acx="$APIHUB_TEST_DEPS/anypoint-cli-exchange-plugin-1.0.12"
+if [ ! -f "$acx/package/lib/helpers/uris.js" ]; then
+  log "unpacking anypoint-cli-exchange-plugin@1.0.12 from npm"
+  rm -rf "$acx" && mkdir -p "$acx"
+  (cd "$acx" && npm pack --silent anypoint-cli-exchange-plugin@1.0.12 >/dev/null && tar xzf ./*.tgz && rm -f ./*.tgz)
+fi
+export APIHUB_EXCHANGE_CLI="$acx/package"
+
 # deck, Kong's own client (Debian's package, 1.4.0), judges the Kong contract server.
 if ! command -v deck >/dev/null 2>&1; then
   log "installing Debian's deck"

@@ -657,3 +657,41 @@ async fn a_wrong_secret_reads_as_anypoint_said() {
         None
     );
 }
+
+/// MuleSoft's own CLI (npm `anypoint-cli-exchange-plugin`) names the asset
+/// detail path the connector reads, and the v2 assets collection its search is
+/// under: its URL helpers, run with node, must give the paths the connector asked
+/// the contract server for.
+#[tokio::test]
+async fn mulesofts_cli_names_the_same_paths() {
+    let Some(cli) = apihub_connectors::testkit::peers::peer(
+        "APIHUB_EXCHANGE_CLI",
+        "anypoint-cli-exchange-plugin-1.0.12/package",
+    ) else {
+        return;
+    };
+    let (server, _) = start(vec![rest("pets", "1.10.0", 1)]).await;
+    list_all(
+        connector(&server, json!({"types": ["rest-api"]})).as_ref(),
+        &cx(),
+    )
+    .await
+    .expect("list");
+    let script = "const u = require(process.argv[1] + '/lib/helpers/uris.js'); \
+                  console.log(JSON.stringify([u.asset({groupId: process.argv[2], assetId: 'pets', version: '1.10.0'}), u.v2Assets]));";
+    let out = std::process::Command::new("node")
+        .args(["-e", script])
+        .arg(&cli)
+        .arg(ORG)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let paths: Vec<String> = serde_json::from_slice(&out.stdout).expect("json");
+    let asked: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert!(asked.contains(&paths[0]), "{} not in {asked:?}", paths[0]);
+    assert!(asked.contains(&format!("{}/search", paths[1])), "{asked:?}");
+}
