@@ -214,7 +214,8 @@ impl Scheduler {
             return;
         };
         self.inner.running.store(true, Ordering::SeqCst);
-        if let Err(e) = self.startup().await {
+        let started = self.inner.ctx.clock.now_ms();
+        if let Err(e) = self.startup(started).await {
             tracing::error!(error = %e, "Scheduler could not read the importers at start.");
         }
         loop {
@@ -253,11 +254,18 @@ impl Scheduler {
     }
 
     /// The one full pass: every importer's next run, and what is due or triggered
-    /// (after downtime, once).
-    async fn startup(&self) -> Result<(), StoreError> {
+    /// (after downtime, once). An importer created since `started` (the API serves
+    /// while this pass runs) is not catching up on downtime: its first run is
+    /// `schedule`, as it would be had the pass come first.
+    async fn startup(&self, started: i64) -> Result<(), StoreError> {
         for imp in self.inner.ctx.store.list_importers().await? {
             let imp = self.inner.reschedule(imp, false).await?;
-            self.consider(&imp, RunTrigger::Startup);
+            let trigger = if imp.created_at >= started {
+                RunTrigger::Schedule
+            } else {
+                RunTrigger::Startup
+            };
+            self.consider(&imp, trigger);
         }
         Ok(())
     }
