@@ -7,8 +7,9 @@
 //!   in the bundle); `apis?includeRevisions=true` the proxies, so one that is not
 //!   deployed is reported as skipped rather than silently absent.
 //! - Edge: `apis` and `environments` are bare arrays of names; each environment's
-//!   `deployments` is `{aPIProxy: [{name, revision: [{name, state}]}]}`; its
-//!   virtual hosts' `hostAliases` are the host names.
+//!   `deployments` is `{aPIProxy: [{name, revision: [{name, state}]}]}`; the
+//!   `hostAliases` of the virtual hosts a proxy's ProxyEndpoints name
+//!   (`<VirtualHost>`) are its host names.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -30,6 +31,17 @@ pub(super) struct ProxiesConnector {
 
 /// What runs where: (environment, proxy) → revision.
 type Deployed = BTreeMap<(String, String), String>;
+
+/// An origin (`https://host[:port]`) an environment serves, and on Edge the
+/// virtual host it belongs to (a ProxyEndpoint names the virtual hosts it is on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Host {
+    vhost: Option<String>,
+    origin: String,
+}
+
+/// Environment → its hosts.
+type Hosts = BTreeMap<String, Vec<Host>>;
 
 fn str_field<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
     v.get(k).and_then(Value::as_str)
@@ -66,7 +78,7 @@ impl ProxiesConnector {
     }
 
     /// X: environment → `https://<hostname>` of the environment groups it is in.
-    async fn x_hosts(&self, cx: &Context) -> Result<BTreeMap<String, Vec<String>>, ConnectorError> {
+    async fn x_hosts(&self, cx: &Context) -> Result<Hosts, ConnectorError> {
         let path = format!("{}/envgroups", self.org_path());
         let mut groups: Vec<(String, Vec<String>)> = Vec::new();
         let mut pages = TokenPages::new();
@@ -98,7 +110,7 @@ impl ProxiesConnector {
             }
             pages.advance(str_field(&page, "nextPageToken").map(str::to_owned));
         }
-        let mut by_env: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut by_env = Hosts::new();
         for (group, hosts) in groups {
             let path = format!("{}/envgroups/{group}/attachments", self.org_path());
             let mut pages = TokenPages::new();
@@ -119,8 +131,12 @@ impl ProxiesConnector {
                     if let Some(env) = str_field(a, "environment") {
                         let list = by_env.entry(env.to_owned()).or_default();
                         for h in &hosts {
-                            if !list.contains(h) {
-                                list.push(h.clone());
+                            let host = Host {
+                                vhost: None,
+                                origin: h.clone(),
+                            };
+                            if !list.contains(&host) {
+                                list.push(host);
                             }
                         }
                     }
@@ -201,7 +217,7 @@ impl ProxiesConnector {
     async fn edge_deployed(
         &self,
         cx: &Context,
-    ) -> Result<(Deployed, BTreeSet<String>, BTreeMap<String, Vec<String>>), ConnectorError> {
+    ) -> Result<(Deployed, BTreeSet<String>, Hosts), ConnectorError> {
         let org = self.org_path();
         let names: BTreeSet<String> = self
             .names(cx, &format!("{org}/apis"))
@@ -213,7 +229,7 @@ impl ProxiesConnector {
             None => self.names(cx, &format!("{org}/environments")).await?,
         };
         let mut deployed = Deployed::new();
-        let mut hosts: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut hosts = Hosts::new();
         for env in envs {
             cx.ensure_active()?;
             let body: Value = self
@@ -281,9 +297,12 @@ impl ProxiesConnector {
                     .flatten()
                     .filter_map(Value::as_str)
                 {
-                    let o = origin(h);
-                    if !list.contains(&o) {
-                        list.push(o);
+                    let host = Host {
+                        vhost: Some(vh.clone()),
+                        origin: origin(h),
+                    };
+                    if !list.contains(&host) {
+                        list.push(host);
                     }
                 }
             }
@@ -294,11 +313,15 @@ impl ProxiesConnector {
 
 /// The revision token: the deployed revision, with a digest of the host names
 /// (they become the document's `servers`).
-fn revision(rev: &str, hosts: &[String]) -> String {
+fn revision(rev: &str, hosts: &[Host]) -> String {
     if hosts.is_empty() {
         return rev.to_owned();
     }
-    let digest = Sha256::digest(hosts.join("\n").as_bytes());
+    let lines: Vec<String> = hosts
+        .iter()
+        .map(|h| format!("{} {}", h.vhost.as_deref().unwrap_or("-"), h.origin))
+        .collect();
+    let digest = Sha256::digest(lines.join("\n").as_bytes());
     format!("{rev}:{}", hex::encode(&digest[..6]))
 }
 
@@ -308,7 +331,7 @@ struct Deployment {
     env: String,
     proxy: String,
     rev: String,
-    hosts: Vec<String>,
+    hosts: Vec<Host>,
 }
 
 async fn download(
@@ -332,7 +355,20 @@ async fn download(
             "{platform}: the bundle of {proxy} revision {rev} was refused: {e}"
         ))
     })?;
-    let built = synth::build(&bundle, proxy, rev, &hosts).map_err(|e| {
+    // On Edge, only the virtual hosts the proxy's endpoints are on (all when
+    // they name none).
+    let named = synth::virtual_hosts(&bundle);
+    let mut origins: Vec<String> = Vec::new();
+    for h in &hosts {
+        let on = h
+            .vhost
+            .as_ref()
+            .is_none_or(|v| named.is_empty() || named.contains(v));
+        if on && !origins.contains(&h.origin) {
+            origins.push(h.origin.clone());
+        }
+    }
+    let built = synth::build(&bundle, proxy, rev, &origins).map_err(|e| {
         ConnectorError::protocol(format!(
             "{platform}: the bundle of {proxy} revision {rev}: {e}"
         ))

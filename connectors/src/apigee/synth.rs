@@ -10,7 +10,7 @@
 //! there is a descriptor naming existing ones); their `BasePath`s go into
 //! `servers`, with the paths relative to the longest base path they share.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
@@ -69,6 +69,27 @@ fn endpoint(xml: &[u8]) -> Result<Endpoint, String> {
         })
         .unwrap_or_default();
     Ok(Endpoint { base, flows })
+}
+
+/// The virtual hosts the bundle's ProxyEndpoints are on (`HTTPProxyConnection/
+/// VirtualHost`; Edge's way of saying which host names serve a proxy).
+pub fn virtual_hosts(bundle: &Bundle) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (_, xml) in bundle.under("proxies/") {
+        let text = String::from_utf8_lossy(xml);
+        let Ok(doc) = roxmltree::Document::parse(&text) else {
+            continue;
+        };
+        if let Some(conn) = child(doc.root_element(), "HTTPProxyConnection") {
+            out.extend(
+                conn.children()
+                    .filter(|c| c.is_element() && c.tag_name().name() == "VirtualHost")
+                    .filter_map(|c| c.text().map(|t| t.trim().to_owned()))
+                    .filter(|t| !t.is_empty()),
+            );
+        }
+    }
+    out
 }
 
 /// `DisplayName`, `Description` and the ProxyEndpoint names of the descriptor.
