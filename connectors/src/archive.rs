@@ -92,6 +92,13 @@ pub fn read(
     Ok(files)
 }
 
+/// [`zip_of`] for text entries.
+#[cfg(any(test, feature = "testkit"))]
+pub fn zip_of_text(entries: &[(&str, &str)]) -> Vec<u8> {
+    let bytes: Vec<(&str, &[u8])> = entries.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+    zip_of(&bytes)
+}
+
 /// A zip of `entries` (names and contents), deflated: for tests.
 #[cfg(any(test, feature = "testkit"))]
 pub fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {

@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
+use apihub_connectors::archive::zip_of_text as zip_of;
 use apihub_connectors::connector::list_all;
 use apihub_connectors::testkit::compliance::{self, Subject};
 use apihub_connectors::testkit::keys::rsa_key_pair;
@@ -419,12 +420,6 @@ async fn start_platform(
     let server = ContractServer::start(routes).await;
     *p.url.lock().expect("url") = server.url.clone();
     (server, p)
-}
-
-/// A zip of `entries` (paths and contents), as Apigee serves bundles.
-fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
-    let bytes: Vec<(&str, &[u8])> = entries.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
-    apihub_connectors::archive::zip_of(&bytes)
 }
 
 fn proxy_endpoint(base: &str, flows: &[(&str, Option<&str>)]) -> String {

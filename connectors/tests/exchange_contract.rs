@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use apihub_connectors::archive::zip_of_text as zip_of;
 use apihub_connectors::connector::list_all;
 use apihub_connectors::testkit::compliance::{self, Subject};
 use apihub_connectors::testkit::server::{ContractServer, Recorded};
@@ -357,11 +358,6 @@ impl Subject for Anypoint {
 #[tokio::test]
 async fn the_exchange_connector_passes_the_compliance_suite() {
     compliance::run(&Anypoint).await;
-}
-
-fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
-    let bytes: Vec<(&str, &[u8])> = entries.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
-    apihub_connectors::archive::zip_of(&bytes)
 }
 
 /// Lists and downloads: key → (name, revision, outcome: format and count, or why not).

@@ -12,7 +12,6 @@ use serde_json::Value;
 use super::Google;
 use crate::connector::{Connector, Context, Document, Listed, Listing, fetch};
 use crate::error::ConnectorError;
-use crate::http::paginate::TokenPages;
 
 pub(super) struct HubConnector {
     google: Arc<Google>,
@@ -35,25 +34,7 @@ impl HubConnector {
         collection: &str,
     ) -> Result<Vec<Value>, ConnectorError> {
         let path = format!("/v1/{parent}/{collection}");
-        let mut items = Vec::new();
-        let mut pages = TokenPages::new();
-        while let Some(token) = pages.next_page() {
-            cx.ensure_active()?;
-            let mut q = vec![("pageSize", "100")];
-            if let Some(t) = token.as_deref() {
-                q.push(("pageToken", t));
-            }
-            let page: Value = self.google.get(cx, &path, &q).await?;
-            if let Some(list) = page.get(collection).and_then(Value::as_array) {
-                items.extend(list.iter().cloned());
-            }
-            pages.advance(
-                page.get("nextPageToken")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-            );
-        }
-        Ok(items)
+        self.google.all(cx, &path, collection, Some("100")).await
     }
 }
 

@@ -29,6 +29,7 @@ use crate::connector::{Connector, Context};
 use crate::descriptor::{Descriptor, read_for_build};
 use crate::error::ConnectorError;
 use crate::http::oauth::{Cached, Grant, Static, TokenSource};
+use crate::http::paginate::TokenPages;
 use crate::http::{Http, HttpOptions};
 use crate::importer_type::ImporterType;
 use crate::registry::Environment;
@@ -178,26 +179,13 @@ fn missing_permission(body: &str) -> Option<(String, String)> {
 }
 
 impl Google {
-    fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<url::Url, ConnectorError> {
-        let mut u = url::Url::parse(&format!("{}{path}", self.base)).map_err(|e| {
-            ConnectorError::protocol(format!(
-                "{}: cannot build the URL of {path} ({e})",
-                self.http.platform()
-            ))
-        })?;
-        if !query.is_empty() {
-            u.query_pairs_mut().extend_pairs(query);
-        }
-        Ok(u)
-    }
-
     async fn send(
         &self,
         cx: &Context,
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<reqwest::Response, ConnectorError> {
-        let url = self.url(path, query)?;
+        let url = self.http.url(&self.base, path, query)?;
         let call = format!("GET {path}");
         self.http
             .send_authed(&cx.cancel, &call, self.token.as_ref(), &move |c| {
@@ -205,6 +193,35 @@ impl Google {
             })
             .await
             .map_err(|e| self.explained(e, &call))
+    }
+
+    /// Every item of the `field` list of a paged `pageToken` listing at `path`.
+    async fn all(
+        &self,
+        cx: &Context,
+        path: &str,
+        field: &str,
+        page_size: Option<&str>,
+    ) -> Result<Vec<Value>, ConnectorError> {
+        let mut items = Vec::new();
+        let mut pages = TokenPages::new();
+        while let Some(token) = pages.next_page() {
+            cx.ensure_active()?;
+            let mut q: Vec<(&str, &str)> = page_size.map(|n| ("pageSize", n)).into_iter().collect();
+            if let Some(t) = token.as_deref() {
+                q.push(("pageToken", t));
+            }
+            let page: Value = self.get(cx, path, &q).await?;
+            if let Some(list) = page.get(field).and_then(Value::as_array) {
+                items.extend(list.iter().cloned());
+            }
+            pages.advance(
+                page.get("nextPageToken")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            );
+        }
+        Ok(items)
     }
 
     async fn get<T: serde::de::DeserializeOwned>(

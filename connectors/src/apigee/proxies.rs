@@ -20,7 +20,6 @@ use sha2::{Digest, Sha256};
 use super::{Google, bundle, synth};
 use crate::connector::{Connector, Context, Document, Item, Listed, Listing, fetch};
 use crate::error::ConnectorError;
-use crate::http::paginate::TokenPages;
 
 pub(super) struct ProxiesConnector {
     google: Arc<Google>,
@@ -81,67 +80,45 @@ impl ProxiesConnector {
     async fn x_hosts(&self, cx: &Context) -> Result<Hosts, ConnectorError> {
         let path = format!("{}/envgroups", self.org_path());
         let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-        let mut pages = TokenPages::new();
-        while let Some(token) = pages.next_page() {
-            cx.ensure_active()?;
-            let mut q = vec![("pageSize", "100")];
-            if let Some(t) = token.as_deref() {
-                q.push(("pageToken", t));
-            }
-            let page: Value = self.google.get(cx, &path, &q).await?;
-            for g in page
-                .get("environmentGroups")
+        for g in self
+            .google
+            .all(cx, &path, "environmentGroups", Some("100"))
+            .await?
+        {
+            let Some(name) = str_field(&g, "name") else {
+                continue;
+            };
+            let hosts = g
+                .get("hostnames")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-            {
-                let Some(name) = str_field(g, "name") else {
-                    continue;
-                };
-                let hosts = g
-                    .get("hostnames")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .map(|h| format!("https://{h}"))
-                    .collect();
-                groups.push((name.to_owned(), hosts));
-            }
-            pages.advance(str_field(&page, "nextPageToken").map(str::to_owned));
+                .filter_map(Value::as_str)
+                .map(|h| format!("https://{h}"))
+                .collect();
+            groups.push((name.to_owned(), hosts));
         }
         let mut by_env = Hosts::new();
         for (group, hosts) in groups {
             let path = format!("{}/envgroups/{group}/attachments", self.org_path());
-            let mut pages = TokenPages::new();
-            while let Some(token) = pages.next_page() {
-                cx.ensure_active()?;
-                let q: Vec<(&str, &str)> = token
-                    .as_deref()
-                    .map(|t| ("pageToken", t))
-                    .into_iter()
-                    .collect();
-                let page: Value = self.google.get(cx, &path, &q).await?;
-                for a in page
-                    .get("environmentGroupAttachments")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    if let Some(env) = str_field(a, "environment") {
-                        let list = by_env.entry(env.to_owned()).or_default();
-                        for h in &hosts {
-                            let host = Host {
-                                vhost: None,
-                                origin: h.clone(),
-                            };
-                            if !list.contains(&host) {
-                                list.push(host);
-                            }
-                        }
+            let attachments = self
+                .google
+                .all(cx, &path, "environmentGroupAttachments", None)
+                .await?;
+            for env in attachments
+                .iter()
+                .filter_map(|a| str_field(a, "environment"))
+            {
+                let list = by_env.entry(env.to_owned()).or_default();
+                for h in &hosts {
+                    let host = Host {
+                        vhost: None,
+                        origin: h.clone(),
+                    };
+                    if !list.contains(&host) {
+                        list.push(host);
                     }
                 }
-                pages.advance(str_field(&page, "nextPageToken").map(str::to_owned));
             }
         }
         Ok(by_env)

@@ -104,14 +104,9 @@ impl Arm {
         api_version: &str,
         query: &[(&str, &str)],
     ) -> Result<url::Url, ConnectorError> {
-        let mut u = url::Url::parse(&format!("{}{path}", self.base)).map_err(|e| {
-            ConnectorError::protocol(format!("{PLATFORM}: cannot build the URL of {path} ({e})"))
-        })?;
-        u.query_pairs_mut().append_pair("api-version", api_version);
-        for (k, v) in query {
-            u.query_pairs_mut().append_pair(k, v);
-        }
-        Ok(u)
+        let mut all = vec![("api-version", api_version)];
+        all.extend_from_slice(query);
+        self.http.url(&self.base, path, &all)
     }
 
     async fn get(&self, cx: &Context, url: url::Url) -> Result<Value, ConnectorError> {

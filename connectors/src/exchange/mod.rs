@@ -33,6 +33,7 @@ use crate::connector::{Connector, Context, Document, Item, Listed, Listing, fetc
 use crate::descriptor::{Descriptor, read_for_build};
 use crate::error::ConnectorError;
 use crate::http::oauth::{Body, Cached, Grant};
+use crate::http::paginate::OffsetPages;
 use crate::http::{Http, HttpOptions};
 use crate::importer_type::ImporterType;
 use crate::registry::Environment;
@@ -46,7 +47,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor::new::<AnypointExchangeParameters
 
 const PLATFORM: &str = "Anypoint Exchange";
 /// Assets per search page (Exchange's default is 20).
-const PAGE: usize = 100;
+const PAGE: u64 = 100;
 
 fn build(parameters: &Value, env: &Environment) -> Result<Box<dyn Connector>, ConnectorError> {
     let p: AnypointExchangeParameters = read_for_build(parameters, env)?;
@@ -95,15 +96,9 @@ impl Anypoint {
         &self,
         cx: &Context,
         path: &str,
-        query: &[(&str, String)],
+        query: &[(&str, &str)],
     ) -> Result<Value, ConnectorError> {
-        let mut url = url::Url::parse(&format!("{}{path}", self.base)).map_err(|e| {
-            ConnectorError::protocol(format!("{PLATFORM}: cannot build the URL of {path} ({e})"))
-        })?;
-        if !query.is_empty() {
-            url.query_pairs_mut()
-                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
-        }
+        let url = self.http.url(&self.base, path, query)?;
         let call = format!("GET {path}");
         let resp = self
             .http
@@ -198,20 +193,21 @@ impl ExchangeConnector {
         org: &str,
         kind: &str,
     ) -> Result<Vec<Value>, ConnectorError> {
+        let scope = if self.children {
+            "masterOrganizationId"
+        } else {
+            "organizationId"
+        };
         let mut out = Vec::new();
-        let mut offset = 0usize;
-        loop {
+        let mut pages = OffsetPages::new(PAGE);
+        while let Some(offset) = pages.next_page() {
             cx.ensure_active()?;
-            let scope = if self.children {
-                "masterOrganizationId"
-            } else {
-                "organizationId"
-            };
-            let q = vec![
-                (scope, org.to_owned()),
-                ("types", kind.to_owned()),
-                ("limit", PAGE.to_string()),
-                ("offset", offset.to_string()),
+            let (limit, offset_text) = (pages.size().to_string(), offset.to_string());
+            let q = [
+                (scope, org),
+                ("types", kind),
+                ("limit", limit.as_str()),
+                ("offset", offset_text.as_str()),
             ];
             let page = self
                 .api
@@ -222,13 +218,10 @@ impl ExchangeConnector {
                     "{PLATFORM} GET /exchange/api/v2/assets/search: the answer is not a list"
                 ))
             })?;
-            let n = items.len();
+            pages.advance(offset, items.len());
             out.extend(items);
-            if n < PAGE || out.len() >= crate::http::paginate::MAX_PAGES {
-                return Ok(out);
-            }
-            offset += n;
         }
+        Ok(out)
     }
 }
 
@@ -268,10 +261,10 @@ async fn download(
 impl Connector for ExchangeConnector {
     async fn check(&self, cx: &Context) -> Result<(), ConnectorError> {
         let org = self.organization(cx).await?;
-        let q = vec![
-            ("organizationId", org),
-            ("limit", "1".to_owned()),
-            ("offset", "0".to_owned()),
+        let q = [
+            ("organizationId", org.as_str()),
+            ("limit", "1"),
+            ("offset", "0"),
         ];
         self.api
             .get(cx, "/exchange/api/v2/assets/search", &q)

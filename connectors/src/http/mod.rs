@@ -116,6 +116,26 @@ impl Http {
         &self.opts.platform
     }
 
+    /// `base` + `path` with `query` appended, or an error naming the platform
+    /// and the path.
+    pub fn url(
+        &self,
+        base: &str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<url::Url, ConnectorError> {
+        let mut u = url::Url::parse(&format!("{base}{path}")).map_err(|e| {
+            ConnectorError::protocol(format!(
+                "{}: cannot build the URL of {path} ({e})",
+                self.opts.platform
+            ))
+        })?;
+        if !query.is_empty() {
+            u.query_pairs_mut().extend_pairs(query);
+        }
+        Ok(u)
+    }
+
     pub fn client(&self) -> &reqwest::Client {
         &self.client
     }

@@ -322,17 +322,7 @@ pub(super) fn extract(
         let resolved = f.openapi(&parsed, &root, &parsed, &mut chain)?;
         detect::structured(resolved)?
     };
-    match hints.declared {
-        Some(declared) if declared != extracted.format => Err(NormalizeError::FormatMismatch {
-            declared: declared.request_str(),
-            detected: format!(
-                "{} ({})",
-                extracted.format.request_str(),
-                extracted.spec_version
-            ),
-        }),
-        _ => Ok(extracted),
-    }
+    detect::check_declared(extracted, hints)
 }
 
 #[cfg(test)]

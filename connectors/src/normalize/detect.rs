@@ -126,7 +126,10 @@ fn extract(text: &str, hints: &Hints, limits: &Limits) -> Result<Extracted, Norm
 }
 
 /// A declared format must match what the content is.
-fn check_declared(extracted: Extracted, hints: &Hints) -> Result<Extracted, NormalizeError> {
+pub(super) fn check_declared(
+    extracted: Extracted,
+    hints: &Hints,
+) -> Result<Extracted, NormalizeError> {
     match hints.declared {
         Some(declared) if declared != extracted.format => Err(NormalizeError::FormatMismatch {
             declared: declared.request_str(),
