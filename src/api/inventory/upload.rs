@@ -233,7 +233,7 @@ async fn definition(
 /// Upload an API definition and create a new API target from it.
 #[utoipa::path(post, path = "/api-targets/create-from-definition", tag = "API Targets",
     params(UploadQuery, ("Idempotency-Key" = Option<String>, Header, description = "Makes the create safe to retry: a create with a key that an earlier create used returns that target (with `Idempotent-Replayed: true`, and `Idempotent-Replayed-Request` naming the `X-Request-Id` of that create) and writes nothing. 1-255 visible ASCII characters.")),
-    request_body(description = "The definition file: the raw body, or the multipart/form-data field `body`.",
+    request_body(description = "The definition file: the raw body, or the multipart/form-data field `body`. A zip is one multi-file definition (a RAML project or an OpenAPI document with sibling files; the root from `exchange.json`'s `main`).",
         content((Vec<u8> = "application/octet-stream"), (Vec<u8> = "multipart/form-data"))),
     responses((status = 200, description = "The new target", body = TargetView),
               (status = 400, description = "Missing parameter, unknown format, unreadable definition or content of another format", body = ErrorEnvelope),
@@ -317,7 +317,7 @@ fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, Ap
 /// upload). Operations that stay keep their id and `excludeOperation`.
 #[utoipa::path(put, path = "/api-targets/{apiTargetId}/definitions/{definitionId}", tag = "API Targets",
     params(("apiTargetId" = String, Path, description = "Target id"), ("definitionId" = String, Path, description = "Definition id"), UploadQuery),
-    request_body(description = "The definition file, raw or as the multipart field `body`.",
+    request_body(description = "The definition file, raw or as the multipart field `body` (a zip: one multi-file definition).",
         content((Vec<u8> = "application/octet-stream"), (Vec<u8> = "multipart/form-data"))),
     responses((status = 200, description = "The target with its operations", body = TargetDetail),
               (status = 400, description = "Bad input", body = ErrorEnvelope),
