@@ -20,6 +20,7 @@
 //! - `kong`: the `kong` connector (Admin API; specs synthesized from routes).
 //! - `exchange`: the `anypoint_exchange` connector (MuleSoft Anypoint Exchange assets).
 //! - `apigee`: the `apigee` connector (deployed proxies from their bundles, API hub).
+//! - [`nad`]: traffic (HAR, NDJSON) to reconstructed OpenAPI, for `invicti_nad_agent`.
 //! - [`archive`]: zip archives (bundles, spec zips, uploads) read with bounds.
 //! - [`registry`]: which types have a connector; per-type parameter checks.
 
@@ -41,6 +42,7 @@ pub mod http;
 pub mod importer_type;
 #[cfg(feature = "kong")]
 pub mod kong;
+pub mod nad;
 pub mod normalize;
 pub mod params;
 pub mod registry;
