@@ -14,10 +14,13 @@
 //! - [`template`] learns path templates from variation across requests (not only
 //!   digits) and keeps static siblings static.
 //! - [`openapi`] writes the reconstructed document.
+//! - [`shadow`] matches it against imported definitions: undocumented and stale
+//!   operations.
 
 pub mod capture;
 pub mod observe;
 pub mod openapi;
+pub mod shadow;
 pub mod template;
 
 pub use observe::{ObservedOp, observe};
