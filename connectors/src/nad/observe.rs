@@ -165,6 +165,16 @@ impl ObservedOp {
     }
 }
 
+/// Puts `op` into `map` under `key`, merged with what is there.
+pub(super) fn add<K: Ord>(map: &mut BTreeMap<K, ObservedOp>, key: K, op: ObservedOp) {
+    match map.entry(key) {
+        std::collections::btree_map::Entry::Occupied(e) => e.into_mut().merge(&op),
+        std::collections::btree_map::Entry::Vacant(e) => {
+            e.insert(op);
+        }
+    }
+}
+
 /// Aggregates exchanges into observations, keeping only hosts `keep` accepts.
 /// `now` stands in for a missing capture time.
 pub fn observe(exchanges: &[Exchange], keep: impl Fn(&str) -> bool, now: i64) -> Vec<ObservedOp> {
@@ -177,12 +187,7 @@ pub fn observe(exchanges: &[Exchange], keep: impl Fn(&str) -> bool, now: i64) ->
             continue;
         }
         let op = one(x, now);
-        match ops.get_mut(&op.key()) {
-            Some(existing) => existing.merge(&op),
-            None => {
-                ops.insert(op.key(), op);
-            }
-        }
+        add(&mut ops, op.key(), op);
     }
     ops.into_values().collect()
 }
@@ -288,7 +293,7 @@ pub fn typed(s: &str) -> Option<&'static str> {
     if s.parse::<std::net::Ipv4Addr>().is_ok() {
         return Some("ipv4");
     }
-    let decoded = percent(s);
+    let decoded = crate::normalize::percent_decode(s);
     if let Some((user, domain)) = decoded.split_once('@')
         && !user.is_empty()
         && domain.contains('.')
@@ -332,13 +337,6 @@ fn class_changes(b: &[u8]) -> usize {
     b.windows(2)
         .filter(|w| class(&w[0]) != class(&w[1]))
         .count()
-}
-
-fn percent(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={s}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| s.to_owned())
 }
 
 /// The JSON Schema type of a query value.

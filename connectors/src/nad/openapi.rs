@@ -99,6 +99,20 @@ fn day(ms: i64) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// A `content` map: each media type, with the schema on the JSON ones.
+fn content(types: impl Iterator<Item = String>, schema: Option<&Value>) -> Value {
+    let map: Map<String, Value> = types
+        .map(|t| {
+            let body = match schema.filter(|_| t.contains("json")) {
+                Some(sc) => json!({"schema": sc}),
+                None => json!({}),
+            };
+            (t, body)
+        })
+        .collect();
+    Value::Object(map)
+}
+
 /// The document for `origin` from its templated operations.
 pub fn document(origin: &str, ops: &[&ObservedOp]) -> Value {
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
@@ -130,17 +144,7 @@ pub fn document(origin: &str, ops: &[&ObservedOp]) -> Value {
             let types = s.response_types.get(status);
             let schema = s.response_schemas.get(status);
             if let Some(types) = types.filter(|t| !t.is_empty()) {
-                let content: Map<String, Value> = types
-                    .iter()
-                    .map(|t| {
-                        let body = match schema.filter(|_| t.contains("json")) {
-                            Some(sc) => json!({"schema": sc}),
-                            None => json!({}),
-                        };
-                        (t.clone(), body)
-                    })
-                    .collect();
-                r["content"] = Value::Object(content);
+                r["content"] = content(types.iter().cloned(), schema);
             }
             responses.insert(status.to_string(), r);
         }
@@ -158,17 +162,8 @@ pub fn document(origin: &str, ops: &[&ObservedOp]) -> Value {
             } else {
                 s.request_types.iter().cloned().collect()
             };
-            let content: Map<String, Value> = types
-                .into_iter()
-                .map(|t| {
-                    let body = match s.request_schema.as_ref().filter(|_| t.contains("json")) {
-                        Some(sc) => json!({"schema": sc}),
-                        None => json!({}),
-                    };
-                    (t, body)
-                })
-                .collect();
-            operation["requestBody"] = json!({"content": content});
+            operation["requestBody"] =
+                json!({"content": content(types.into_iter(), s.request_schema.as_ref())});
         }
         if !s.security.is_empty() {
             let mut sec = Vec::new();

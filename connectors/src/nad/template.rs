@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use super::observe::ObservedOp;
+use super::observe::{ObservedOp, add};
 
 /// At most this many requests through a literal leave it "rarely seen".
 const RARE_HITS: u64 = 2;
@@ -24,7 +24,6 @@ const EXTENSIONS: &[&str] = &[
 ];
 
 const STRING: &str = "{string}";
-const INTEGER: &str = "{integer}";
 
 #[derive(Default)]
 struct Node {
@@ -38,24 +37,14 @@ impl Node {
         self.hits += op.stats.hits;
         match op.path.get(depth).cloned() {
             Some(seg) => self.children.entry(seg).or_default().insert(op, depth + 1),
-            None => match self.ops.get_mut(&op.method) {
-                Some(existing) => existing.merge(&op),
-                None => {
-                    self.ops.insert(op.method.clone(), op);
-                }
-            },
+            None => add(&mut self.ops, op.method.clone(), op),
         }
     }
 
     fn absorb(&mut self, other: Node) {
         self.hits += other.hits;
         for (method, op) in other.ops {
-            match self.ops.get_mut(&method) {
-                Some(existing) => existing.merge(&op),
-                None => {
-                    self.ops.insert(method, op);
-                }
-            }
+            add(&mut self.ops, method, op);
         }
         for (seg, child) in other.children {
             self.children.entry(seg).or_default().absorb(child);
@@ -91,19 +80,17 @@ impl Node {
                 .cloned()
                 .collect();
             if !merged_literals.is_empty() || placeholders.len() >= 2 {
-                let kind =
-                    if merged_literals.is_empty() && placeholders.iter().all(|p| p == INTEGER) {
-                        INTEGER.to_owned()
-                    } else {
-                        STRING.to_owned()
-                    };
                 let mut param = Node::default();
                 for k in placeholders.iter().chain(&merged_literals) {
                     if let Some(child) = self.children.remove(k) {
                         param.absorb(child);
                     }
                 }
-                self.children.entry(kind).or_default().absorb(param);
+                // Distinct kinds or text merged: the parameter is a string.
+                self.children
+                    .entry(STRING.to_owned())
+                    .or_default()
+                    .absorb(param);
             }
         }
         for child in self.children.values_mut() {

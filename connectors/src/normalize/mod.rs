@@ -95,6 +95,8 @@ mod raml;
 mod tree;
 mod xml;
 
+pub(crate) use openapi::percent_decode;
+
 use serde::Serialize;
 
 pub use detect::Hints;

@@ -132,7 +132,7 @@ pub(super) fn resolve<'v>(root: &'v Value, reference: &str) -> Option<&'v Value>
     root.pointer(&pointer)
 }
 
-pub(super) fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     if !s.contains('%') {
         return s.to_owned();
     }
