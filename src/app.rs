@@ -52,6 +52,11 @@ pub async fn sync_context(settings: &Settings, clock: Clock) -> anyhow::Result<S
         ),
         _ => Arc::new(EmbeddedSink::new(store.clone(), clock.clone())),
     };
+    let traffic =
+        apihub_connectors::nad::importer::Traffic(Arc::new(crate::store::traffic::StoreTraffic {
+            store: store.clone(),
+            clock: clock.clone(),
+        }));
     Ok(SyncContext {
         store,
         cipher,
@@ -61,6 +66,7 @@ pub async fn sync_context(settings: &Settings, clock: Clock) -> anyhow::Result<S
             directory_roots: settings.importers.directory_roots.clone(),
             max_definition_bytes: settings.normalize.max_input_bytes as u64,
             file_read_timeout: Duration::from_secs(settings.importers.file_read_timeout_secs),
+            traffic: Some(traffic),
         },
         limits: settings.normalize.limits(),
         clock,
@@ -126,6 +132,7 @@ impl App {
                 tokens: api::auth::Tokens::new(&settings.server.auth_tokens),
                 max_body_bytes: settings.server.max_body_bytes,
                 request_timeout: Duration::from_secs(settings.server.request_timeout_secs),
+                nad: settings.nad.clone(),
             },
         );
         let listener = TcpListener::bind(settings.server.bind)

@@ -64,6 +64,38 @@ pub struct Settings {
     pub importers: ImporterSettings,
     #[serde(default)]
     pub sink: SinkSettings,
+    #[serde(default)]
+    pub nad: NadSettings,
+}
+
+/// Traffic pushed by `invicti_nad_agent` agents.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct NadSettings {
+    /// Largest traffic batch, in bytes after gzip decoding; larger ones get 413.
+    #[serde(default = "default_max_batch_bytes")]
+    pub max_batch_bytes: usize,
+    /// Batches one token may send per minute (with a burst of a tenth of it);
+    /// more get 429 with `Retry-After`.
+    #[serde(default = "default_batches_per_minute")]
+    pub batches_per_minute: u32,
+}
+
+fn default_max_batch_bytes() -> usize {
+    16 * 1024 * 1024
+}
+
+fn default_batches_per_minute() -> u32 {
+    120
+}
+
+impl Default for NadSettings {
+    fn default() -> Self {
+        NadSettings {
+            max_batch_bytes: default_max_batch_bytes(),
+            batches_per_minute: default_batches_per_minute(),
+        }
+    }
 }
 
 /// When and how importers run.

@@ -18,6 +18,30 @@ pub const RUN_DURATION: &str = "apihub_sync_run_duration_seconds";
 /// Runs in progress (including those waiting for a free slot).
 pub const RUNS_IN_FLIGHT: &str = "apihub_sync_runs_in_flight";
 
+/// Exchanges pushed by traffic agents, by `outcome` (accepted, rejected, ignored).
+pub const TRAFFIC_EXCHANGES_TOTAL: &str = "apihub_nad_exchanges_total";
+/// Operations seen in traffic that no imported definition documents.
+pub const UNDOCUMENTED_OPERATIONS: &str = "apihub_nad_undocumented_operations";
+/// Documented operations traffic has not shown within the retention window.
+pub const STALE_OPERATIONS: &str = "apihub_nad_stale_operations";
+
+/// Counts one traffic batch.
+pub fn traffic(receipt: &crate::api::traffic::TrafficReceipt) {
+    for (outcome, n) in [
+        ("accepted", receipt.accepted),
+        ("rejected", receipt.rejected),
+        ("ignored", receipt.ignored),
+    ] {
+        metrics::counter!(TRAFFIC_EXCHANGES_TOTAL, "outcome" => outcome).increment(n as u64);
+    }
+}
+
+/// Sets the shadow-API gauges from a report.
+pub fn shadow(report: &crate::api::inventory::shadow::ShadowReport) {
+    metrics::gauge!(UNDOCUMENTED_OPERATIONS).set(report.undocumented.len() as f64);
+    metrics::gauge!(STALE_OPERATIONS).set(report.stale.len() as f64);
+}
+
 const BUCKETS: &[f64] = &[0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0];
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
@@ -53,6 +77,18 @@ fn describe() {
         RUN_DURATION,
         metrics::Unit::Seconds,
         "Importer run duration."
+    );
+    metrics::describe_counter!(
+        TRAFFIC_EXCHANGES_TOTAL,
+        "Exchanges pushed by traffic agents, by outcome."
+    );
+    metrics::describe_gauge!(
+        UNDOCUMENTED_OPERATIONS,
+        "Operations seen in traffic that no imported definition documents (shadow APIs)."
+    );
+    metrics::describe_gauge!(
+        STALE_OPERATIONS,
+        "Documented operations not seen in traffic within the retention window."
     );
     metrics::describe_gauge!(
         RUNS_IN_FLIGHT,

@@ -317,6 +317,20 @@ pub fn mask_parameters(stored: &Value) -> Value {
     }
 }
 
+/// A new random credential (32 bytes from the OS, URL-safe base64), for secrets
+/// the daemon generates.
+pub fn random_token() -> String {
+    use aes_gcm::aead::rand_core::RngCore;
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Whether `stored` (sealed parameters) holds a sealed secret at `key`.
+pub fn has_sealed(stored: &Value, key: &str) -> bool {
+    stored.get(key).and_then(sealed_blob).is_some()
+}
+
 fn read_or_create_key_file(path: &Path) -> Result<String, SecretError> {
     match std::fs::read_to_string(path) {
         Ok(s) => {

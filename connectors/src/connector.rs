@@ -210,4 +210,16 @@ pub struct Document {
     /// Facts of the source the inventory shows as `apihub.<key>` annotations on the
     /// target (Azure's `versionSet` and `apiVersion`), replaced on every write.
     pub annotations: Vec<(String, String)>,
+    /// Facts about single operations, shown as `apihub.<key>` annotations on the
+    /// operation (`undocumented` on reconstructed ones), replaced on every write.
+    pub operation_notes: Vec<OperationNote>,
+}
+
+/// One `apihub.<key>` annotation of the operation `method endpoint`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationNote {
+    pub method: String,
+    pub endpoint: String,
+    pub key: String,
+    pub value: String,
 }

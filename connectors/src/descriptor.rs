@@ -67,6 +67,9 @@ pub struct Descriptor {
     pub kind: ImporterType,
     /// Parameter names (own names and aliases) whose values are secrets.
     pub secrets: &'static [&'static str],
+    /// Secrets the daemon generates when a create leaves them out, and returns in
+    /// clear once, in the create response (an agent's registration token).
+    pub generated: &'static [&'static str],
     /// Parameter names that decide where credentials are sent (URLs, hosts, the
     /// cloud); changing one makes the daemon ask for kept secrets again.
     pub destinations: &'static [&'static str],
@@ -101,6 +104,7 @@ impl Descriptor {
         Descriptor {
             kind,
             secrets,
+            generated: &[],
             destinations,
             output_version: 1,
             schema: schema_of::<P>,
@@ -110,6 +114,11 @@ impl Descriptor {
             example: P::example,
             example_with_secret: P::example_with_secret,
         }
+    }
+
+    pub const fn generates(mut self, secrets: &'static [&'static str]) -> Descriptor {
+        self.generated = secrets;
+        self
     }
 
     pub const fn output_version(mut self, version: u32) -> Descriptor {

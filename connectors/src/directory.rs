@@ -76,12 +76,18 @@ impl Parameters for DirectoryParameters {
 
 fn build(parameters: &Value, env: &Environment) -> Result<Box<dyn Connector>, ConnectorError> {
     let p: DirectoryParameters = read_for_build(parameters, env)?;
-    Ok(Box::new(DirectoryConnector {
-        path: p.path,
+    Ok(Box::new(connector_for(&p.path, env)))
+}
+
+/// The connector of the folder `path` (checked by the caller's parameters), for
+/// importer types that read files of their own from a folder.
+pub(crate) fn connector_for(path: &str, env: &Environment) -> DirectoryConnector {
+    DirectoryConnector {
+        path: path.to_owned(),
         roots: env.directory_roots.clone(),
         max_file_bytes: env.max_definition_bytes,
         read_deadline: env.file_read_timeout,
-    }))
+    }
 }
 
 pub struct DirectoryConnector {
@@ -458,6 +464,7 @@ mod tests {
             directory_roots: roots.to_vec(),
             max_definition_bytes: 1 << 20,
             file_read_timeout: DEADLINE,
+            traffic: None,
         };
         build(&json!({"path": specs.display().to_string()}), &env).expect("connector")
     }

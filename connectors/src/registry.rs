@@ -22,6 +22,9 @@ pub struct Environment {
     pub max_definition_bytes: u64,
     /// How long reading one local file may take before it fails (a hung mount).
     pub file_read_timeout: std::time::Duration,
+    /// Where traffic observations are kept (the daemon's store); `None` in a
+    /// process that keeps none, where `invicti_nad_agent` cannot run.
+    pub traffic: Option<crate::nad::importer::Traffic>,
 }
 
 impl Default for Environment {
@@ -30,6 +33,7 @@ impl Default for Environment {
             directory_roots: Vec::new(),
             max_definition_bytes: 64 * 1024 * 1024,
             file_read_timeout: std::time::Duration::from_secs(30),
+            traffic: None,
         }
     }
 }
@@ -58,7 +62,7 @@ pub fn descriptor(kind: ImporterType) -> Option<&'static Descriptor> {
         ImporterType::AnypointExchange => Some(&crate::exchange::DESCRIPTOR),
         #[cfg(not(feature = "anypoint"))]
         ImporterType::AnypointExchange => None,
-        ImporterType::InvictiNadAgent => None,
+        ImporterType::InvictiNadAgent => Some(&crate::nad::importer::DESCRIPTOR),
     }
 }
 

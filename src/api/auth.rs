@@ -38,7 +38,7 @@ impl Tokens {
         !self.digests.is_empty()
     }
 
-    fn accepts(&self, presented: &str) -> bool {
+    pub(crate) fn accepts(&self, presented: &str) -> bool {
         if presented.is_empty() {
             return false;
         }
@@ -53,7 +53,7 @@ impl Tokens {
 
 /// The token a request presents; an empty header presents none, so it can never
 /// match (config refuses empty tokens too, but this check must not depend on it).
-fn presented(req: &Request) -> Option<&str> {
+pub(crate) fn presented(req: &Request) -> Option<&str> {
     let x_auth = req.headers().get(X_AUTH).and_then(|v| v.to_str().ok());
     if let Some(v) = x_auth.map(str::trim).filter(|v| !v.is_empty()) {
         return Some(v);

@@ -36,10 +36,16 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
 }
 
 /// Prometheus metrics: runs by status, items by outcome, run durations, runs in
-/// flight (names in `src/metrics.rs`).
+/// flight, traffic exchanges and shadow/stale operation counts (names in
+/// `src/metrics.rs`).
 #[utoipa::path(get, path = "/metrics", tag = "Health",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
-pub async fn metrics() -> impl axum::response::IntoResponse {
+pub async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+    // The shadow-API gauges are worked out when scraped, so they are never stale.
+    match super::inventory::shadow::report(&state).await {
+        Ok(r) => crate::metrics::shadow(&r),
+        Err(e) => tracing::warn!(error = %e.message, "Shadow-API gauges not updated."),
+    }
     let body = crate::metrics::handle()
         .map(|h| h.render())
         .unwrap_or_default();

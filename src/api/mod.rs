@@ -18,6 +18,7 @@ pub mod importers;
 pub mod inventory;
 mod limits;
 pub mod runs;
+pub mod traffic;
 
 pub use limits::MAX_HEADERS;
 
@@ -73,6 +74,7 @@ pub struct RouterSettings {
     pub tokens: auth::Tokens,
     pub max_body_bytes: usize,
     pub request_timeout: std::time::Duration,
+    pub nad: crate::config::NadSettings,
 }
 
 /// The complete router with its middleware, and the OpenAPI document it serves.
@@ -92,6 +94,12 @@ pub fn router(state: AppState, settings: RouterSettings) -> (Router, serde_json:
             settings.tokens.clone(),
             auth::require_token,
         ));
+    // Agents authenticate with their importer's registration token, checked by
+    // the route itself; the API-token check would refuse them.
+    let agents = OpenApiRouter::new().nest(
+        IMPORTERS_PATH,
+        traffic::router(traffic::Gate::new(settings.tokens.clone(), &settings.nad)),
+    );
     let public = OpenApiRouter::new()
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
@@ -99,6 +107,7 @@ pub fn router(state: AppState, settings: RouterSettings) -> (Router, serde_json:
     let env = state.env.clone();
     let (api, openapi) = OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
         .merge(protected)
+        .merge(agents)
         .merge(public)
         .with_state(state)
         .split_for_parts();

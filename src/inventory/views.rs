@@ -88,6 +88,15 @@ impl From<TargetRecord> for TargetView {
 
 impl From<OperationRecord> for OperationView {
     fn from(o: OperationRecord) -> Self {
+        let mut annotations = o.annotations;
+        annotations.extend(
+            o.source_annotations
+                .into_iter()
+                .map(|(key, value)| Annotation {
+                    key: format!("apihub.{key}"),
+                    value,
+                }),
+        );
         OperationView {
             id: o.id,
             kind: o.kind,
@@ -98,7 +107,7 @@ impl From<OperationRecord> for OperationView {
             exclude_operation: o.exclude_operation,
             source: o.source,
             vulnerability_counts: o.vulnerability_counts,
-            annotations: o.annotations,
+            annotations,
         }
     }
 }

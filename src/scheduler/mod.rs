@@ -56,6 +56,8 @@ enum Activation {
     /// Created or edited: its schedule may have changed.
     Changed(String),
     Triggered(String),
+    /// New input (traffic) wants a run by this time (ms); an earlier slot stays.
+    RunBy(String, i64),
     Deleted(String),
     RunEnded(String),
 }
@@ -156,6 +158,12 @@ impl Scheduler {
     /// A run was asked for (the trigger is already stored).
     pub fn triggered(&self, id: &str) {
         self.activate(Activation::Triggered(id.to_owned()));
+    }
+
+    /// New input arrived for the importer: it runs by `at` (ms), unless its
+    /// schedule runs it sooner. Many calls before then make one run.
+    pub fn run_by(&self, id: &str, at: i64) {
+        self.activate(Activation::RunBy(id.to_owned(), at));
     }
 
     /// Cancels the importer's run, if any (it was deleted).
@@ -282,6 +290,23 @@ impl Scheduler {
         let (id, recompute) = match &a {
             Activation::Changed(id) => (id, true),
             Activation::Triggered(id) => (id, false),
+            Activation::RunBy(id, at) => {
+                let busy = self
+                    .inner
+                    .runs
+                    .lock()
+                    .map(|r| r.contains_key(id))
+                    .unwrap_or(false);
+                // The end of a run reschedules from the frequency, so input that
+                // arrives during one asks for the one run after it instead.
+                if busy {
+                    let now = self.inner.ctx.clock.now_ms();
+                    self.inner.ctx.store.request_trigger(id, now).await?;
+                } else {
+                    self.inner.ctx.store.bring_next_run_forward(id, *at).await?;
+                }
+                (id, false)
+            }
             Activation::RunEnded(id) => {
                 // Only the loop forgets a run, so no decision it takes sees a row
                 // read before the run's reschedule together with the run gone.

@@ -31,10 +31,14 @@ pub fn new_target(item: SinkItem) -> NewTarget {
     let urls = merged_urls(&item);
     let mut normalized = item.definition;
     normalized.servers = urls;
-    let mode = if item.importer_type == apihub_connectors::ImporterType::InvictiNadAgent {
-        SourceMode::Discovered
+    let discovered = item.importer_type == apihub_connectors::ImporterType::InvictiNadAgent;
+    let (mode, source_name) = if discovered {
+        (
+            SourceMode::Discovered,
+            format!("{} (reconstructed)", item.importer_name),
+        )
     } else {
-        SourceMode::Imported
+        (SourceMode::Imported, item.importer_name)
     };
     NewTarget {
         name: item.name,
@@ -50,9 +54,10 @@ pub fn new_target(item: SinkItem) -> NewTarget {
                 mode,
                 origin: item.importer_type.request_str().into(),
             },
-            source_name: Some(item.importer_name),
+            source_name: Some(source_name),
             url: None,
             synthesized: item.synthesized,
+            operation_notes: item.operation_notes,
         },
     }
 }
@@ -132,6 +137,7 @@ mod tests {
             synthesized: None,
             revision: None,
             source_annotations: Vec::new(),
+            operation_notes: Vec::new(),
         }
     }
 

@@ -33,6 +33,8 @@ pub struct SinkItem {
     pub revision: Option<String>,
     /// What the source says about the API beyond its document (`apihub.<key>`).
     pub source_annotations: Vec<(String, String)>,
+    /// What the source says about single operations (`apihub.<key>` on each).
+    pub operation_notes: Vec<apihub_connectors::connector::OperationNote>,
 }
 
 /// A sink failure; `message` is short and safe for `lastRunFailReason`.

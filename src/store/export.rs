@@ -136,15 +136,15 @@ fn export_operations(
 ) -> Result<u64, StoreError> {
     let (where_, args) = where_clause(f, "t.");
     let mut stmt = c.prepare(&format!(
-        "SELECT o.id, o.type, o.endpoint, o.name, o.last_scanned, o.last_update, o.exclude_operation,          o.source_mode, o.source_origin, o.vuln_critical, o.vuln_high, o.vuln_medium, o.vuln_low, o.vuln_info,          o.position, o.annotations, t.id, t.name FROM operations o JOIN api_targets t ON t.id = o.target_id          WHERE {where_} ORDER BY t.created_at, t.id, o.position"
+        "SELECT o.id, o.type, o.endpoint, o.name, o.last_scanned, o.last_update, o.exclude_operation,          o.source_mode, o.source_origin, o.vuln_critical, o.vuln_high, o.vuln_medium, o.vuln_low, o.vuln_info,          o.position, o.annotations, o.source_annotations, t.id, t.name FROM operations o JOIN api_targets t ON t.id = o.target_id          WHERE {where_} ORDER BY t.created_at, t.id, o.position"
     ))?;
     let mut rows = stmt.query(params_from_iter(args.iter()))?;
     let mut n = 0u64;
     while let Some(r) = rows.next()? {
         let row = ExportRow::Operation {
             operation: operation_from_row(r)?,
-            target_id: r.get(16)?,
-            target_name: r.get(17)?,
+            target_id: r.get(17)?,
+            target_name: r.get(18)?,
         };
         n += 1;
         if !sink.row(row) {

@@ -286,6 +286,19 @@ impl Store {
         .await
     }
 
+    /// Moves the importer's next run to `at` unless it is sooner already.
+    pub async fn bring_next_run_forward(&self, id: &str, at: i64) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE importers SET next_run_at = MIN(COALESCE(next_run_at, ?2), ?2) WHERE id = ?1",
+                params![id, at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Records a manual run request; `false` if the importer does not exist.
     pub async fn request_trigger(&self, id: &str, now: i64) -> Result<bool, StoreError> {
         let id = id.to_owned();

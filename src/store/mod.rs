@@ -21,6 +21,7 @@ mod migrations;
 mod remote;
 mod runs;
 mod targets;
+pub mod traffic;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

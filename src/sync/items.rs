@@ -336,6 +336,7 @@ impl Run<'_> {
             synthesized: doc.synthesized,
             revision,
             source_annotations: doc.annotations,
+            operation_notes: doc.operation_notes,
         };
         match self.ctx.sink.upsert(item).await {
             Ok(Upsert::Created(_)) => done(ItemOutcome::Created, None),

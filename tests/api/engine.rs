@@ -128,8 +128,8 @@ async fn scripted_app() -> (TestApp, Arc<Script>) {
     (app, script)
 }
 
-/// An `invicti_nad_agent` importer (free-form parameters in this version): any type works,
-/// the factory ignores it.
+/// An `invicti_nad_agent` importer (every parameter optional): any type works, the
+/// factory ignores it.
 async fn importer(app: &TestApp, params: Value) -> String {
     app.create_importer(
         &json!({"name": "scripted", "type": "invicti_nad_agent", "status": "inactive", "parameters": params}),
@@ -215,7 +215,7 @@ async fn unchanged_revisions_skip_the_download() {
 #[tokio::test]
 async fn new_settings_forget_the_revisions() {
     let (app, script) = scripted_app().await;
-    let body = |p: Value| json!({"name": "scripted", "type": "invicti_nad_agent", "status": "inactive", "parameters": p});
+    let body = |p: Value| json!({"name": "scripted", "type": "kong", "status": "inactive", "parameters": p});
     let id = app
         .create_importer(&body(json!({"adminUrl": "http://kong:8001"})))
         .await;

@@ -50,6 +50,7 @@ pub async fn seed_targets(app: &TestApp, from: usize, to: usize) -> Vec<String> 
                 source_name: None,
                 url: None,
                 synthesized: None,
+                operation_notes: Vec::new(),
             },
         };
         let now = 1_700_000_000_000 + i as i64 * 1_500;

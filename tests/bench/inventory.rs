@@ -58,6 +58,7 @@ async fn load(db: &Path, n: usize) -> Duration {
                         source_name: None,
                         url: None,
                         synthesized: None,
+                        operation_notes: Vec::new(),
                     },
                 };
                 store

@@ -351,6 +351,7 @@ async fn download(
         ))
     })?;
     Ok(Document {
+        operation_notes: Vec::new(),
         bytes: built.bytes,
         content_type: None,
         format_hint: None,

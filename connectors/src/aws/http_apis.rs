@@ -203,6 +203,7 @@ impl Export {
             match r.call("ExportApi", export).await {
                 Ok(out) => {
                     return Ok(Document {
+                        operation_notes: Vec::new(),
                         bytes: out.body().map(|b| b.as_ref().to_vec()).unwrap_or_default(),
                         format_hint: Some(DefinitionFormat::Openapi3),
                         content_type: Some("application/json".into()),
@@ -231,6 +232,7 @@ impl Export {
             invoke_url: &url,
         };
         Ok(Document {
+            operation_notes: Vec::new(),
             bytes: synth::document(&shape, &keys),
             format_hint: Some(DefinitionFormat::Openapi3),
             content_type: Some("application/json".into()),

@@ -180,6 +180,7 @@ impl Export {
         let out = r.call("GetExport", export).await.map_err(|e| e.error)?;
         let body = out.body().map(|b| b.as_ref().to_vec()).unwrap_or_default();
         Ok(Document {
+            operation_notes: Vec::new(),
             bytes: stabilize(&body, api_version.as_deref(), &deployment),
             format_hint: Some(if p.export_type == ExportType::Swagger {
                 DefinitionFormat::Openapi2

@@ -322,6 +322,7 @@ async fn export(
     annotations: Vec<(String, String)>,
 ) -> Result<Document, ConnectorError> {
     let doc = |bytes: Vec<u8>, hint: DefinitionFormat| Document {
+        operation_notes: Vec::new(),
         bytes,
         format_hint: Some(hint),
         content_type: None,

@@ -279,6 +279,7 @@ pub async fn push_service(
         };
         let (bytes, urls) = synth::document(&shape, &service, &routes);
         Ok(Document {
+            operation_notes: Vec::new(),
             bytes,
             format_hint: Some(DefinitionFormat::Openapi3),
             content_type: Some("application/json".into()),

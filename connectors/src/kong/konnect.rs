@@ -183,6 +183,7 @@ impl KonnectConnector {
                             ConnectorError::protocol(format!("{LABEL} {call}: no spec.content"))
                         })?;
                     Ok(Document {
+                        operation_notes: Vec::new(),
                         bytes: content.as_bytes().to_vec(),
                         format_hint: None,
                         content_type: None,

@@ -152,8 +152,13 @@ fn status(v: Option<&Value>) -> Result<u16, String> {
         .ok_or_else(|| format!("`status` {n} is not an HTTP status"))
 }
 
+/// RFC 3339, or milliseconds since the epoch.
 fn time(v: Option<&Value>) -> Option<i64> {
-    let s = v?.as_str()?;
+    let v = v?;
+    if let Some(ms) = v.as_i64() {
+        return Some(ms);
+    }
+    let s = v.as_str()?;
     chrono::DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.timestamp_millis())

@@ -14,10 +14,13 @@
 //! - [`template`] learns path templates from variation across requests (not only
 //!   digits) and keeps static siblings static.
 //! - [`openapi`] writes the reconstructed document.
+//! - [`importer`] is the importer type: parameters, the daemon's [`importer::TrafficStore`]
+//!   and the run that writes one document per origin.
 //! - [`shadow`] matches it against imported definitions: undocumented and stale
 //!   operations.
 
 pub mod capture;
+pub mod importer;
 pub mod observe;
 pub mod openapi;
 pub mod shadow;

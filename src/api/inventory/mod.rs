@@ -3,6 +3,7 @@
 
 mod export;
 mod links;
+pub mod shadow;
 mod targets;
 mod upload;
 
@@ -29,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(links::create_link, links::list_links))
         .routes(routes!(links::get_link, links::delete_link))
         .routes(routes!(export::export))
+        .routes(routes!(shadow::shadow_apis))
 }
 
 /// Routes whose body is an API definition (the definition-sized limit applies).

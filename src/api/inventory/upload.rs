@@ -226,6 +226,7 @@ async fn definition(
         source_name: None,
         url: None,
         synthesized: None,
+        operation_notes: Vec::new(),
     };
     Ok((checked, def))
 }

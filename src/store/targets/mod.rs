@@ -34,6 +34,8 @@ pub struct NewDefinition {
     pub url: Option<String>,
     /// What the connector built it from (no export was available).
     pub synthesized: Option<&'static str>,
+    /// `apihub.<key>` annotations of single operations, from the source.
+    pub operation_notes: Vec<apihub_connectors::connector::OperationNote>,
 }
 
 #[derive(Debug, Clone)]

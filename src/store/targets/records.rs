@@ -74,6 +74,8 @@ pub struct OperationRecord {
     pub source: Source,
     pub vulnerability_counts: Option<VulnerabilityCounts>,
     pub annotations: Vec<Annotation>,
+    /// What the source says about it, shown as `apihub.<key>` annotations.
+    pub source_annotations: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -100,7 +102,7 @@ pub(in crate::store) const LINK_COLUMNS: &str = "id, target_id, base_url, remote
     remote_target_additional_info, remote_target_scan_profile, remote_target_extra, created_at";
 
 pub(in crate::store) const OPERATION_COLUMNS: &str = "id, type, endpoint, name, last_scanned, last_update, exclude_operation, \
-    source_mode, source_origin, vuln_critical, vuln_high, vuln_medium, vuln_low, vuln_info, position, annotations";
+    source_mode, source_origin, vuln_critical, vuln_high, vuln_medium, vuln_low, vuln_info, position, annotations, source_annotations";
 
 fn bad(what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -203,6 +205,10 @@ pub(in crate::store) fn operation_from_row(r: &Row<'_>) -> rusqlite::Result<Oper
         source: source(r, 7)?,
         vulnerability_counts: vulns(r, 9)?,
         annotations: json_column(r, 15, "annotations")?,
+        source_annotations: match r.get::<_, Option<String>>(16)? {
+            Some(text) => serde_json::from_str(&text).map_err(|e| bad("source_annotations", e))?,
+            None => Vec::new(),
+        },
     })
 }
 

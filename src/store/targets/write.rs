@@ -75,13 +75,20 @@ fn write_operations(
     }
     let mut insert = tx.prepare_cached(
         "INSERT INTO operations (id, target_id, definition_id, position, type, endpoint, name, source_mode, \
-         source_origin, last_update) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         source_origin, last_update, source_annotations) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     let mut update = tx.prepare_cached(
         "UPDATE operations SET definition_id = ?2, position = ?3, name = ?4, source_mode = ?5, source_origin = ?6, \
-         last_update = CASE WHEN name = ?4 THEN last_update ELSE ?7 END WHERE id = ?1",
+         last_update = CASE WHEN name = ?4 THEN last_update ELSE ?7 END, source_annotations = ?8 WHERE id = ?1",
     )?;
     // The same method and endpoint twice (e.g. two Postman items) is one operation.
+    let mut notes: HashMap<(&str, &str), Vec<(&str, &str)>> = HashMap::new();
+    for n in &def.operation_notes {
+        notes
+            .entry((n.method.as_str(), n.endpoint.as_str()))
+            .or_default()
+            .push((n.key.as_str(), n.value.as_str()));
+    }
     let mut seen = HashSet::new();
     let mut count = 0u32;
     for op in &def.normalized.operations {
@@ -89,6 +96,9 @@ fn write_operations(
         if !seen.insert(key.clone()) {
             continue;
         }
+        let annotations = notes
+            .get(&(op.method.as_str(), op.endpoint.as_str()))
+            .and_then(|n| serde_json::to_string(n).ok());
         let (mode, origin) = (def.source.mode.as_str(), def.source.origin.as_str());
         match existing.remove(&key) {
             Some((id, _)) => {
@@ -99,7 +109,8 @@ fn write_operations(
                     op.name,
                     mode,
                     origin,
-                    now
+                    now,
+                    annotations
                 ])?;
             }
             None => {
@@ -114,7 +125,8 @@ fn write_operations(
                     op.name,
                     mode,
                     origin,
-                    now
+                    now,
+                    annotations
                 ])?;
             }
         }
