@@ -9,6 +9,7 @@ mod hardening;
 mod helpers;
 mod importers;
 mod inventory;
+mod nad;
 mod pagination;
 mod remote;
 mod scheduler;
