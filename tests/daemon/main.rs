@@ -11,6 +11,7 @@ mod readme;
 mod schemathesis;
 mod secrets;
 mod sync;
+mod traffic;
 
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_apihub-importer");
 const IMPORTERS: &str = "/api/apihub/v1/importers";
