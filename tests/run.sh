@@ -55,6 +55,18 @@ export APIHUB_MOTO_SERVER
 APIHUB_SCHEMATHESIS=$(pip_tool venv-schemathesis 'schemathesis==4.32.5' st schemathesis.cli:schemathesis)
 export APIHUB_SCHEMATHESIS
 
+# The open tools the NAD benchmark scores against on the same captures:
+# mitmproxy2swagger (PyPI) and har-to-openapi (npm).
+APIHUB_MITMPROXY2SWAGGER=$(pip_tool venv-mitmproxy2swagger 'mitmproxy2swagger==0.14.0' mitmproxy2swagger mitmproxy2swagger.mitmproxy2swagger:main)
+export APIHUB_MITMPROXY2SWAGGER
+h2o="$APIHUB_TEST_DEPS/har-to-openapi"
+if [ ! -d "$h2o/node_modules/har-to-openapi" ]; then
+  log "installing har-to-openapi@2.0.0 from npm"
+  rm -rf "$h2o" && mkdir -p "$h2o"
+  npm install --silent --no-audit --no-fund --prefix "$h2o" har-to-openapi@2.0.0 >&2
+fi
+export APIHUB_HAR_TO_OPENAPI="$h2o/node_modules"
+
 # Kong's OpenAPI-to-Kong converter (npm openapi-2-kong), for the Kong round trip.
 o2k="$APIHUB_TEST_DEPS/openapi-2-kong"
 if [ ! -d "$o2k/node_modules/openapi-2-kong" ]; then

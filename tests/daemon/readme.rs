@@ -123,6 +123,14 @@ async fn readme_examples_work() {
         let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         if let Some(id) = json["importerId"].as_str() {
             vars.entry("IMPORTER_ID").or_insert_with(|| id.to_owned());
+            // A traffic agent's token is shown in clear once, in its create answer.
+            if let Some(token) = json["parameters"]["registrationToken"]
+                .as_str()
+                .filter(|t| *t != "********")
+            {
+                vars.insert("AGENT_ID", id.to_owned());
+                vars.insert("AGENT_TOKEN", token.to_owned());
+            }
         }
         if let (Some(id), Some(_)) = (json["id"].as_str(), json["definitions"].as_array()) {
             vars.entry("TARGET_ID").or_insert_with(|| id.to_owned());
