@@ -14,6 +14,7 @@ use utoipa::{Modify, OpenApi};
         description = "Importers API (seed 000), API Hub inventory (seed 001), health and metrics of the apihub-importer daemon."
     ),
     modifiers(&Security),
+    components(schemas(crate::api::traffic::TrafficExchange)),
     security(("xAuth" = []), ("bearer" = [])),
     tags(
         (name = "Importers", description = "Integrations that pull API definitions from gateways on a schedule."),
@@ -162,7 +163,7 @@ fn parameters_by_type(doc: &mut Value, env: &apihub_connectors::Environment) {
             continue;
         };
         let (name, mut schema) = (d.schema)();
-        if *t == ImporterType::Directory {
+        if matches!(*t, ImporterType::Directory | ImporterType::InvictiNadAgent) {
             directory_path_pattern(&mut schema, env);
         }
         // Required fields, or rules across fields (kong's `adminUrl` in admin mode),
@@ -192,7 +193,7 @@ fn parameters_by_type(doc: &mut Value, env: &apihub_connectors::Environment) {
     }
 }
 
-/// The documented `path` of a `directory` importer: an absolute path under one of
+/// The documented `path` of a `directory` (or traffic agent) importer: an absolute path under one of
 /// the configured roots, without `..` segments (relative paths are accepted too,
 /// and resolved against the daemon's working directory).
 fn directory_path_pattern(schema: &mut Value, env: &apihub_connectors::Environment) {

@@ -88,6 +88,22 @@ pub struct TrafficError {
     pub message: String,
 }
 
+/// A HAR 1.2 log, as browsers, proxies and mitmproxy write it.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documentation only: the connectors' reader parses it
+pub struct HarBody {
+    log: HarLog,
+}
+
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documentation only
+pub struct HarLog {
+    /// One exchange each: `request` (`method`, `url`, `headers`), `response`
+    /// (`status`, `headers`, `content`), `startedDateTime`.
+    #[schema(value_type = Vec<Object>)]
+    entries: Vec<serde_json::Value>,
+}
+
 /// One NDJSON line: an HTTP exchange as a traffic agent saw it. Header values and
 /// body samples are read to infer types and schemes, then dropped: only names,
 /// types and schemas are kept.
@@ -133,15 +149,13 @@ fn digest(s: &str) -> [u8; 32] {
 ///
 /// Authenticated by the importer's registration token (`Authorization: Bearer
 /// <token>`) or an API token. The body is a HAR 1.2 log (`application/json`) or
-/// NDJSON, one `TrafficExchange` per line (`application/x-ndjson`), optionally
+/// NDJSON, one `TrafficExchange` (see the schemas) per line
+/// (`application/x-ndjson`), optionally
 /// `Content-Encoding: gzip`, at most `nad.max_batch_bytes` once decoded. Answers
 /// after the batch is stored; a reconstruction run follows within a minute.
 #[utoipa::path(post, path = "/{importerId}/traffic", tag = "Importers",
     params(("importerId" = String, Path, description = "Importer id")),
-    request_body(content(
-        (serde_json::Value = "application/json"),
-        (TrafficExchange = "application/x-ndjson")
-    )),
+    request_body(content((HarBody = "application/json"))),
     responses((status = 202, description = "Stored", body = TrafficReceipt),
               (status = 400, description = "Not a HAR log or NDJSON", body = ErrorEnvelope),
               (status = 401, description = "Missing or wrong token", body = ErrorEnvelope),

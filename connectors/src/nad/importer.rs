@@ -50,8 +50,9 @@ pub struct InvictiNadAgentParameters {
     #[serde(default, deserialize_with = "crate::params::non_empty")]
     #[schema(min_length = 1, max_length = 1024)]
     pub path: Option<String>,
-    /// Only traffic to these hosts is kept: globs such as `*.example.com`, any letter
-    /// case. Default: every host.
+    /// Only traffic to these hosts is kept: globs such as `*.example.com` (`*`, `?`,
+    /// `[a-z]`), any letter case; text that is not a valid glob matches itself.
+    /// Default: every host.
     #[serde(default, deserialize_with = "crate::params::string_list")]
     pub hosts: Option<Vec<String>>,
     /// A documented operation not seen in traffic for this many days is reported
@@ -66,10 +67,6 @@ impl Parameters for InvictiNadAgentParameters {
         if let Some(path) = &self.path {
             crate::directory::resolve(path, &env.directory_roots)?;
         }
-        for (i, h) in self.hosts.iter().flatten().enumerate() {
-            glob::Pattern::new(&h.to_ascii_lowercase())
-                .map_err(|e| FieldError::param(&format!("hosts[{i}]"), format!("{e}")))?;
-        }
         match self.retention_days {
             Some(d) if !(1..=3650).contains(&d) => Err(FieldError::param(
                 "retentionDays",
@@ -79,9 +76,22 @@ impl Parameters for InvictiNadAgentParameters {
         }
     }
 
+    fn schema_rules() -> Option<Value> {
+        Some(
+            serde_json::json!({"properties": {"hosts": {"items": {"type": "string", "pattern": "\\S"}}}}),
+        )
+    }
+
     fn example() -> Value {
         serde_json::json!({"hosts": ["*.example.com"], "retentionDays": 30})
     }
+}
+
+/// `glob` as a pattern, or as the literal text when it is not a valid glob.
+fn host_pattern(glob: &str) -> glob::Pattern {
+    let g = glob.trim().to_ascii_lowercase();
+    glob::Pattern::new(&g)
+        .unwrap_or_else(|_| glob::Pattern::new(&glob::Pattern::escape(&g)).unwrap_or_default())
 }
 
 /// What the ingestion route and the run need of an importer's parameters.
@@ -100,7 +110,7 @@ impl Settings {
             .hosts
             .unwrap_or_default()
             .iter()
-            .filter_map(|h| glob::Pattern::new(&h.to_ascii_lowercase()).ok())
+            .map(|h| host_pattern(h))
             .collect();
         Ok(Settings {
             token: p.registration_token,
