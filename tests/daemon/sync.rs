@@ -30,7 +30,7 @@ fn write_specs(dir: &Path, n: usize) {
     }
 }
 
-async fn get(http: &reqwest::Client, url: String) -> Value {
+pub(crate) async fn get(http: &reqwest::Client, url: String) -> Value {
     http.get(url)
         .send()
         .await

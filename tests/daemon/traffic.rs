@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use super::Daemon;
+use super::sync::get;
 
 const IMPORTERS: &str = "/api/apihub/v1/importers";
 const TARGETS: &str = "/api/apihub/v1/inventory/api-targets";
@@ -60,14 +61,7 @@ async fn an_accepted_batch_survives_kill_9_and_no_secret_reaches_the_logs() {
     assert_eq!(trigger.status(), 204);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let target = loop {
-        let page: Value = http
-            .get(format!("{}{TARGETS}?limit=10", daemon.base))
-            .send()
-            .await
-            .expect("send")
-            .json()
-            .await
-            .expect("json");
+        let page = get(&http, format!("{}{TARGETS}?limit=10", daemon.base)).await;
         if let Some(t) = page["targets"].as_array().and_then(|t| t.first()) {
             break t.clone();
         }
@@ -75,18 +69,8 @@ async fn an_accepted_batch_survives_kill_9_and_no_secret_reaches_the_logs() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     };
     assert_eq!(target["alternativeUrls"], json!(["https://shop.test"]));
-    let detail: Value = http
-        .get(format!(
-            "{}{TARGETS}/{}",
-            daemon.base,
-            target["id"].as_str().expect("id")
-        ))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let target_id = target["id"].as_str().expect("id");
+    let detail = get(&http, format!("{}{TARGETS}/{target_id}", daemon.base)).await;
     assert_eq!(
         detail["operations"][0]["endpoint"], "/orders/{orderId}",
         "{detail}"
