@@ -307,6 +307,12 @@ async fn reconstruction_beats_the_open_tools_on_prism_captures() {
             "| {file} | {} | {requests} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
             ours.truth, ours.precision, ours.recall, m.precision, m.recall, h.precision, h.recall
         );
+        if !ours.missed.is_empty() || !ours.extra.is_empty() {
+            eprintln!(
+                "<!-- {file}: missed {:?}; made up {:?} -->",
+                ours.missed, ours.extra
+            );
+        }
         if ours.precision < 0.95 || ours.recall < 0.95 {
             failures.push(format!(
                 "{file}: precision {:.3}, recall {:.3}; missed {:?}; made up {:?}",

@@ -561,3 +561,81 @@ async fn the_shadow_report_matches_traffic_against_a_directory_importers_definit
     );
     assert!(text.contains("apihub_nad_stale_operations 1"), "{text}");
 }
+
+#[tokio::test]
+async fn one_origin_serving_separate_apis_becomes_one_target_per_base_path() {
+    let app = app_with(|_| {}).await;
+    // A gateway importer declares `/legacy` on the gateway's origin.
+    let spec = json!({
+        "openapi": "3.0.3", "info": {"title": "Legacy", "version": "1"},
+        "servers": [{"url": "https://gw.test/legacy"}],
+        "paths": {"/status": {"get": {"responses": {"200": {"description": "ok"}}}}}
+    });
+    write_spec(&app, "legacy.json", &spec.to_string());
+    let dir_id = app
+        .create_importer(&json!({"name": "specs", "type": "directory",
+            "parameters": {"path": crate::helpers::specs_dir(&app)}}))
+        .await;
+    assert_eq!(run(&app, &dir_id).await["status"], "Completed");
+    let (id, token) = agent(&app, "gateway agent", json!({})).await;
+    let mut lines = Vec::new();
+    for n in [3, 4, 5] {
+        let charge = format!("https://gw.test/payments/v1/charges/{n}");
+        lines.push(exchange("GET", &charge, 200));
+        lines.push(exchange("POST", "https://gw.test/payments/v1/charges", 201));
+        lines.push(exchange(
+            "GET",
+            &format!("https://gw.test/orders/v2/orders/{n}"),
+            200,
+        ));
+        lines.push(exchange("GET", "https://gw.test/orders/v2/carts", 200));
+        lines.push(exchange("GET", "https://gw.test/legacy/status", 200));
+        lines.push(exchange("GET", "https://gw.test/healthz", 200));
+    }
+    let (status, body) = push(&app, &id, &token, "application/x-ndjson", ndjson(&lines)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(run(&app, &id).await["status"], "Completed");
+
+    let mut keys: Vec<String> = targets(&app)
+        .await
+        .iter()
+        .filter(|t| t["definitions"][0]["source"]["mode"] == "Discovered")
+        .map(|t| t["alternativeUrls"][0].as_str().expect("url").to_owned())
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "https://gw.test",
+            "https://gw.test/legacy",
+            "https://gw.test/orders/v2",
+            "https://gw.test/payments/v1"
+        ]
+    );
+    let (detail, doc) = reconstructed(&app, "https://gw.test/payments/v1").await;
+    assert_eq!(doc["servers"][0]["url"], "https://gw.test/payments/v1");
+    let mut paths: Vec<&String> = doc["paths"].as_object().expect("paths").keys().collect();
+    paths.sort();
+    assert_eq!(paths, ["/charges", "/charges/{chargeId}"], "{doc}");
+    assert_eq!(detail["target"]["name"], "gw.test/payments/v1");
+    let undocumented = detail["operations"]
+        .as_array()
+        .expect("ops")
+        .iter()
+        .filter(|o| {
+            o["annotations"].as_array().is_some_and(|a| {
+                a.iter()
+                    .any(|a| a["key"] == "apihub.undocumented" && a["value"] == "true")
+            })
+        })
+        .count();
+    assert_eq!(undocumented, 2, "no gateway documents the payments API");
+    let (_, legacy) = reconstructed(&app, "https://gw.test/legacy").await;
+    assert_eq!(
+        legacy["paths"]["/status"]["get"]["x-apihub-undocumented"],
+        false
+    );
+    let (_, rest) = reconstructed(&app, "https://gw.test").await;
+    let rest: Vec<&String> = rest["paths"].as_object().expect("paths").keys().collect();
+    assert_eq!(rest, ["/healthz"], "what fits no API stays on the origin");
+}

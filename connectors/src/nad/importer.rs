@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use super::observe::ObservedOp;
 use super::openapi::path_template;
 use super::shadow::{Documented, Report};
+use super::split::{self, Api};
 use super::{capture, observe, openapi, shadow, template};
 use crate::connector::{Connector, Context, Document, Item, Listed, Listing, fetch};
 use crate::descriptor::{Descriptor, Parameters, read_for_build};
@@ -252,13 +253,26 @@ impl NadConnector {
     }
 }
 
-/// `(method, templated path)` of every undocumented operation.
+/// `(origin, method, path segments)` of every undocumented operation.
 fn undocumented(report: &Report) -> BTreeSet<(String, String, String)> {
     report
         .undocumented
         .iter()
         .map(|f| (f.origin.clone(), f.method.clone(), f.path.clone()))
         .collect()
+}
+
+/// The base paths (segments) on `origin` of the definitions that document it.
+fn declared_bases(origin: &str, documented: &[Documented]) -> Vec<Vec<String>> {
+    let mut bases: BTreeSet<Vec<String>> = BTreeSet::new();
+    for url in documented.iter().flat_map(|d| &d.urls) {
+        if let Ok(u) = url::Url::parse(url)
+            && u.origin().ascii_serialization() == origin
+        {
+            bases.insert(super::observe::segments(u.path()));
+        }
+    }
+    bases.into_iter().collect()
 }
 
 #[async_trait]
@@ -281,67 +295,67 @@ impl Connector for NadConnector {
             .relearn(&cx.importer_id, template::learn)
             .await
             .map_err(store_error)?;
-        let mut by_origin: BTreeMap<String, Vec<ObservedOp>> = BTreeMap::new();
-        for op in observed {
-            by_origin.entry(op.origin.clone()).or_default().push(op);
-        }
-        let origins: Vec<String> = by_origin.keys().cloned().collect();
+        let origins: BTreeSet<String> = observed.iter().map(|o| o.origin.clone()).collect();
+        let origins: Vec<String> = origins.into_iter().collect();
         let documented = self
             .traffic
             .documented(&origins)
             .await
             .map_err(store_error)?;
-        let all: Vec<ObservedOp> = by_origin.values().flatten().cloned().collect();
         let now = self.traffic.now_ms();
-        let report = shadow::compare(&all, &documented, self.settings.retention_ms, now);
+        let report = shadow::compare(&observed, &documented, self.settings.retention_ms, now);
         let shadows = undocumented(&report);
+        let mut by_origin: BTreeMap<String, Vec<ObservedOp>> = BTreeMap::new();
+        for op in observed {
+            by_origin.entry(op.origin.clone()).or_default().push(op);
+        }
         for (origin, ops) in by_origin {
-            cx.ensure_active()?;
-            let refs: Vec<&ObservedOp> = ops.iter().collect();
-            let mut doc = openapi::document(&origin, &refs);
-            let mut notes = Vec::new();
-            for op in &ops {
-                let path = path_template(&op.path).0;
-                let hidden = shadows.contains(&(origin.clone(), op.method.clone(), path.clone()));
-                let method = op.method.to_ascii_lowercase();
-                if let Some(o) = doc
-                    .pointer_mut(&format!("/paths/{}/{method}", pointer_escape(&path)))
-                    .and_then(Value::as_object_mut)
-                {
-                    o.insert("x-apihub-undocumented".into(), Value::Bool(hidden));
-                }
-                notes.push(crate::connector::OperationNote {
-                    method: op.method.to_ascii_uppercase(),
-                    endpoint: path,
-                    key: "undocumented".into(),
-                    value: hidden.to_string(),
-                });
+            let declared = declared_bases(&origin, &documented);
+            for api in split::split(ops, &declared) {
+                cx.ensure_active()?;
+                out.push(api_item(&origin, &api, &shadows)).await?;
             }
-            let bytes = serde_json::to_vec(&doc)
-                .map_err(|e| ConnectorError::protocol(format!("writing the document: {e}")))?;
-            let url = origin.clone();
-            let item = fetch(async move {
-                Ok(Document {
-                    bytes,
-                    format_hint: Some(DefinitionFormat::Openapi3),
-                    content_type: Some("application/json".into()),
-                    urls: vec![url],
-                    synthesized: Some("traffic"),
-                    operation_notes: notes,
-                    ..Document::default()
-                })
-            });
-            let host = url::Url::parse(&origin)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_owned))
-                .unwrap_or_else(|| origin.clone());
-            out.push(Listed::new(origin, item).named(host)).await?;
         }
         Ok(())
     }
 }
 
-/// `~` and `/` escaped for a JSON pointer token.
-fn pointer_escape(s: &str) -> String {
-    s.replace('~', "~0").replace('/', "~1")
+/// One API's reconstructed document, keyed by its base URL (the origin when the
+/// origin is one API).
+fn api_item(origin: &str, api: &Api, shadows: &BTreeSet<(String, String, String)>) -> Listed {
+    let hidden = |op: &ObservedOp| {
+        shadows.contains(&(
+            origin.to_owned(),
+            op.method.clone(),
+            path_template(&op.path).0,
+        ))
+    };
+    let refs: Vec<&ObservedOp> = api.ops.iter().collect();
+    let doc = openapi::document(origin, &api.base, &refs, hidden);
+    let notes = api
+        .ops
+        .iter()
+        .map(|op| crate::connector::OperationNote {
+            method: op.method.to_ascii_uppercase(),
+            endpoint: openapi::relative_template(op, &api.base).0,
+            key: "undocumented".into(),
+            value: hidden(op).to_string(),
+        })
+        .collect();
+    let url = openapi::base_url(origin, &api.base);
+    let document = serde_json::to_vec(&doc)
+        .map_err(|e| ConnectorError::protocol(format!("writing the document: {e}")));
+    let urls = vec![url.clone()];
+    let item = fetch(async move {
+        Ok(Document {
+            bytes: document?,
+            format_hint: Some(DefinitionFormat::Openapi3),
+            content_type: Some("application/json".into()),
+            urls,
+            synthesized: Some("traffic"),
+            operation_notes: notes,
+            ..Document::default()
+        })
+    });
+    Listed::new(url, item).named(openapi::api_name(origin, &api.base))
 }

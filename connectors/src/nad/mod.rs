@@ -13,6 +13,8 @@
 //!   its type at once, so ids and tokens in paths never reach storage either.
 //! - [`template`] learns path templates from variation across requests (not only
 //!   digits) and keeps static siblings static.
+//! - [`split`] says which API of an origin an operation belongs to, when one origin
+//!   clearly serves several (one document per base path then).
 //! - [`openapi`] writes the reconstructed document.
 //! - [`importer`] is the importer type: parameters, the daemon's [`importer::TrafficStore`]
 //!   and the run that writes one document per origin.
@@ -24,6 +26,7 @@ pub mod importer;
 pub mod observe;
 pub mod openapi;
 pub mod shadow;
+pub mod split;
 pub mod template;
 
 pub use observe::{ObservedOp, observe};

@@ -113,12 +113,37 @@ fn content(types: impl Iterator<Item = String>, schema: Option<&Value>) -> Value
     Value::Object(map)
 }
 
-/// The document for `origin` from its templated operations.
-pub fn document(origin: &str, ops: &[&ObservedOp]) -> Value {
+/// `origin` with the base path `base`, as a server URL.
+pub fn base_url(origin: &str, base: &[String]) -> String {
+    if base.is_empty() {
+        origin.to_owned()
+    } else {
+        format!("{origin}/{}", base.join("/"))
+    }
+}
+
+/// An operation's path template relative to the API's `base` (which every
+/// operation of the API starts with).
+pub fn relative_template<'a>(
+    op: &'a ObservedOp,
+    base: &[String],
+) -> (String, Vec<(String, &'a str)>) {
+    path_template(op.path.get(base.len()..).unwrap_or_default())
+}
+
+/// The document of the API at `base` on `origin` from its templated operations;
+/// `undocumented` says which of them no imported definition documents
+/// (`x-apihub-undocumented`).
+pub fn document(
+    origin: &str,
+    base: &[String],
+    ops: &[&ObservedOp],
+    undocumented: impl Fn(&ObservedOp) -> bool,
+) -> Value {
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     let mut schemes: BTreeMap<String, Value> = BTreeMap::new();
     for op in ops {
-        let (template, path_params) = path_template(&op.path);
+        let (template, path_params) = relative_template(op, base);
         let s = &op.stats;
         let mut parameters: Vec<Value> = path_params
             .iter()
@@ -152,6 +177,7 @@ pub fn document(origin: &str, ops: &[&ObservedOp]) -> Value {
             "operationId": operation_id(&op.method, &template),
             "responses": responses,
             "x-apihub-observed": {"requests": s.hits, "firstSeen": day(s.first_seen), "lastSeen": day(s.last_seen)},
+            "x-apihub-undocumented": undocumented(op),
         });
         if !parameters.is_empty() {
             operation["parameters"] = Value::Array(parameters);
@@ -179,21 +205,31 @@ pub fn document(origin: &str, ops: &[&ObservedOp]) -> Value {
             .or_default()
             .insert(op.method.to_ascii_lowercase(), operation);
     }
-    let host = url::Url::parse(origin)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_else(|| origin.to_owned());
+    let server = base_url(origin, base);
     let mut doc = json!({
         "openapi": "3.1.0",
-        "info": {"title": format!("{host} (reconstructed from traffic)"), "version": "observed",
-                 "description": format!("Operations observed in traffic to {origin}.")},
-        "servers": [{"url": origin}],
+        "info": {"title": format!("{} (reconstructed from traffic)", api_name(origin, base)), "version": "observed",
+                 "description": format!("Operations observed in traffic to {server}.")},
+        "servers": [{"url": server}],
         "paths": paths,
     });
     if !schemes.is_empty() {
         doc["components"] = json!({"securitySchemes": schemes});
     }
     doc
+}
+
+/// The API's name: its host, and its base path when it has one.
+pub fn api_name(origin: &str, base: &[String]) -> String {
+    let host = url::Url::parse(origin)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| origin.to_owned());
+    if base.is_empty() {
+        host
+    } else {
+        format!("{host}/{}", base.join("/"))
+    }
 }
 
 fn operation_id(method: &str, template: &str) -> String {
@@ -224,6 +260,7 @@ fn security_scheme(s: &str) -> (String, Value) {
 mod tests {
     use super::*;
     use crate::nad::capture::read_ndjson;
+    use crate::nad::observe::segments;
     use crate::nad::{observe, template};
 
     #[test]
@@ -246,7 +283,7 @@ mod tests {
         let batch = read_ndjson(lines.as_bytes()).expect("ndjson");
         let ops = template::learn(observe(&batch.exchanges, |_| true, 0));
         let refs: Vec<&ObservedOp> = ops.iter().collect();
-        let doc = document("https://shop.test", &refs);
+        let doc = document("https://shop.test", &[], &refs, |_| true);
         let get = &doc["paths"]["/orders/{orderId}/items"]["get"];
         assert_eq!(doc["openapi"], "3.1.0");
         assert_eq!(doc["servers"][0]["url"], "https://shop.test");
@@ -285,5 +322,14 @@ mod tests {
             "bearer"
         );
         assert_eq!(get["x-apihub-observed"]["requests"], 3);
+        assert_eq!(get["x-apihub-undocumented"], true);
+        let based = document("https://shop.test", &segments("/orders"), &refs, |_| false);
+        assert_eq!(based["servers"][0]["url"], "https://shop.test/orders");
+        assert_eq!(
+            based["info"]["title"],
+            "shop.test/orders (reconstructed from traffic)"
+        );
+        let get = &based["paths"]["/{param}/items"]["get"];
+        assert_eq!(get["x-apihub-undocumented"], false);
     }
 }
