@@ -117,8 +117,13 @@ impl App {
                 "Runs interrupted by the last shutdown were marked failed."
             );
         }
+        let organization_id = ctx
+            .store
+            .organization_id(settings.inventory.organization_id.clone())
+            .await?;
         let scheduler = Scheduler::new(ctx.clone(), &settings.scheduler);
         let state = AppState {
+            organization_id: organization_id.into(),
             store: ctx.store.clone(),
             cipher: ctx.cipher.clone(),
             clock,

@@ -66,6 +66,18 @@ pub struct Settings {
     pub sink: SinkSettings,
     #[serde(default)]
     pub nad: NadSettings,
+    #[serde(default)]
+    pub inventory: InventorySettings,
+}
+
+/// The Inventory API (seed 002).
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct InventorySettings {
+    /// The `organizationId` every object carries (a UUID). Unset, one is generated
+    /// on first start and kept in the database.
+    #[serde(default)]
+    pub organization_id: Option<String>,
 }
 
 /// Traffic pushed by `invicti_nad_agent` agents.
@@ -530,6 +542,13 @@ impl Settings {
 
     /// Cross-field rules that serde cannot express.
     fn check(&self) -> Result<(), String> {
+        if let Some(id) = &self.inventory.organization_id
+            && uuid::Uuid::parse_str(id).is_err()
+        {
+            return Err(format!(
+                "inventory.organization_id `{id}` must be a UUID (such as 3f2b6c1e-8d4a-4b7e-9c2f-1a5d7e9b0c3d)"
+            ));
+        }
         if self.store.pool_size == 0 {
             return Err("store.pool_size must be at least 1".into());
         }

@@ -12,6 +12,8 @@
 //! - [`api`]: HTTP routes, error envelope, auth, OpenAPI document.
 //! - [`importer`]: what a valid importer is (shared by API and CLI).
 //! - [`inventory`]: the embedded inventory's shapes, filters and export writers.
+//! - [`appsec`]: the Inventory API's (seed 002) applications, assets,
+//!   vulnerabilities and collections, and their field rules.
 //! - [`sync`]: one sync of one importer (`sync_once`), used by all callers.
 //! - [`scheduler`]: runs importers on their schedule and on trigger.
 //! - [`metrics`]: Prometheus metric names and recorder.
@@ -28,6 +30,7 @@
 
 pub mod api;
 pub mod app;
+pub mod appsec;
 pub mod cli;
 pub mod clock;
 pub mod config;

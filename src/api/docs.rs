@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(
         title = "apihub-importer",
-        description = "Importers API (seed 000), API Hub inventory (seed 001), health and metrics of the apihub-importer daemon."
+        description = "Importers API (seed 000), API Hub inventory (seed 001), Inventory API (seed 002), health and metrics of the apihub-importer daemon."
     ),
     modifiers(&Security),
     components(schemas(crate::api::traffic::TrafficExchange)),
@@ -21,6 +21,9 @@ use utoipa::{Modify, OpenApi};
         (name = "API Targets", description = "The embedded API Hub inventory (seed 001): targets, definitions, operations."),
         (name = "Links", description = "Links from API targets to DAST scan targets."),
         (name = "Export", description = "Inventory downloads as CSV, JSON or XML."),
+        (name = "Applications", description = "Inventory API (seed 002): applications group related assets."),
+        (name = "Assets", description = "Inventory API (seed 002): scan targets and repositories."),
+        (name = "Collections", description = "Inventory API (seed 002): applications grouped by business unit, team, region, ..."),
         (name = "Health", description = "Liveness and readiness; no authentication."),
     )
 )]
@@ -81,7 +84,7 @@ fn links(doc: &mut Value) {
         &'a [&'a str],
         &'a [(&'a str, &'a str)],
     );
-    let table: [Link; 3] = [
+    let table: [Link; 6] = [
         (
             IMPORTERS,
             "post",
@@ -119,6 +122,31 @@ fn links(doc: &mut Value) {
             &["get_link", "delete_link"],
             &[("linkId", "$response.body#/id")],
         ),
+        (
+            "/api/inventory/v1/applications",
+            "post",
+            "201",
+            &[
+                "get_application",
+                "update_application",
+                "delete_application",
+            ],
+            &[("applicationId", "$response.body#/id")],
+        ),
+        (
+            "/api/inventory/v1/assets",
+            "post",
+            "201",
+            &["get_asset", "update_asset", "delete_asset"],
+            &[("assetId", "$response.body#/id")],
+        ),
+        (
+            "/api/inventory/v1/collections",
+            "post",
+            "201",
+            &["get_collection", "update_collection", "delete_collection"],
+            &[("collectionId", "$response.body#/id")],
+        ),
     ];
     for (path, method, status, targets, params) in table {
         let Some(resp) = doc["paths"][path][method]["responses"][status].as_object_mut() else {
@@ -128,7 +156,14 @@ fn links(doc: &mut Value) {
         for op in targets {
             let wanted: &[&str] = match *op {
                 "definition_content" | "replace_definition" => &["apiTargetId", "definitionId"],
-                _ => &["importerId", "apiTargetId", "linkId"],
+                _ => &[
+                    "importerId",
+                    "apiTargetId",
+                    "linkId",
+                    "applicationId",
+                    "assetId",
+                    "collectionId",
+                ],
             };
             let parameters: serde_json::Map<String, Value> = params
                 .iter()
@@ -302,7 +337,16 @@ fn closed_request_bodies(doc: &mut Value) {
 
 fn name_rules(doc: &mut Value) {
     let pattern = Value::String(crate::text::name_pattern());
-    for schema in ["ImporterRequest", "TargetPatchRequest"] {
+    for schema in [
+        "ImporterRequest",
+        "TargetPatchRequest",
+        "ApplicationRequest",
+        "ApplicationPatchRequest",
+        "AssetRequest",
+        "AssetPatchRequest",
+        "CollectionRequest",
+        "CollectionPatchRequest",
+    ] {
         if let Some(name) =
             doc["components"]["schemas"][schema]["properties"]["name"].as_object_mut()
         {

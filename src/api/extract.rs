@@ -102,6 +102,16 @@ fn field_error(path: &str, message: &str) -> ApiError {
     FieldError::from_serde("", path, message).into()
 }
 
+/// For `Option<Option<T>>` body fields: tells "absent" (outer `None`, with
+/// `#[serde(default)]`) from "null" (`Some(None)`).
+pub fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 /// A query string, parsed with the name of any failing parameter.
 pub struct ApiQuery<T>(pub T);
 

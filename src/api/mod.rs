@@ -9,6 +9,7 @@
 //! - Auth: `/api/...` requires a token when tokens are configured ([`auth`]);
 //!   health, metrics and the docs do not.
 
+pub mod appsec;
 pub mod auth;
 mod docs;
 pub mod error;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub env: apihub_connectors::Environment,
     /// Bounds for definitions read by uploads and importers.
     pub limits: apihub_connectors::normalize::Limits,
+    /// The Inventory API's `organizationId`.
+    pub organization_id: Arc<str>,
 }
 
 impl AppState {
@@ -84,6 +87,7 @@ pub fn router(state: AppState, settings: RouterSettings) -> (Router, serde_json:
     let protected = OpenApiRouter::new()
         .nest(IMPORTERS_PATH, importers::router())
         .nest(inventory::INVENTORY_PATH, inventory::router())
+        .nest(appsec::PATH, appsec::router())
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         .merge(
             OpenApiRouter::new()

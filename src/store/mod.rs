@@ -13,6 +13,7 @@
 //! sleeps in steps of up to 100 ms.
 //! Timestamps are stored as integer milliseconds since the Unix epoch (UTC).
 
+pub mod appsec;
 mod cursor;
 pub mod export;
 mod importers;

@@ -1,5 +1,6 @@
 //! Integration tests of the HTTP API against an in-process daemon on port 0.
 
+mod appsec;
 #[cfg(feature = "aws")]
 mod aws;
 mod docs;

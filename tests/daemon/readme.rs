@@ -1,6 +1,7 @@
 //! The README's curl examples, run against a real `serve`: each `curl` line of the
 //! README's `sh` blocks is parsed and sent as written (with `-f`, a 4xx/5xx is a
-//! failure). `$IMPORTER_ID` is taken from the create example's answer.
+//! failure). `$IMPORTER_ID` is taken from the create example's answer, the
+//! Inventory API's `$APPLICATION_ID`, `$ASSET_ID` and `$COLLECTION_ID` from theirs.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -130,6 +131,18 @@ async fn readme_examples_work() {
             {
                 vars.insert("AGENT_ID", id.to_owned());
                 vars.insert("AGENT_TOKEN", token.to_owned());
+            }
+        }
+        // Inventory API (seed 002) objects, told apart by their fields.
+        if let (Some(id), true) = (json["id"].as_str(), json["organizationId"].is_string()) {
+            for (var, field) in [
+                ("APPLICATION_ID", "assetIds"),
+                ("ASSET_ID", "assetType"),
+                ("COLLECTION_ID", "collectionType"),
+            ] {
+                if !json[field].is_null() {
+                    vars.entry(var).or_insert_with(|| id.to_owned());
+                }
             }
         }
         if let (Some(id), Some(_)) = (json["id"].as_str(), json["definitions"].as_array()) {

@@ -116,7 +116,7 @@ pub struct TargetPatchRequest {
     #[schema(min_length = 1, max_length = 255)]
     name: Option<String>,
     /// Up to 4096 characters; `null` clears it.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::api::extract::double_option")]
     #[schema(value_type = Option<String>, max_length = 4096)]
     description: Option<Option<String>>,
     #[serde(default)]
@@ -129,7 +129,7 @@ pub struct TargetPatchRequest {
     #[serde(default)]
     #[schema(value_type = Option<Vec<AnnotationInput>>)]
     annotations: Option<Vec<Annotation>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::api::extract::double_option")]
     #[schema(value_type = Option<String>)]
     api_credential_id: Option<Option<String>>,
 }
@@ -148,13 +148,6 @@ struct AnnotationInput {
     key: String,
     #[schema(max_length = 4096)]
     value: String,
-}
-
-/// Tells "absent" (outer `None`) from "null" (`Some(None)`).
-fn double_option<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
 }
 
 fn to_patch(r: TargetPatchRequest) -> Result<TargetPatch, ApiError> {

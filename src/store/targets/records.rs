@@ -104,7 +104,7 @@ pub(in crate::store) const LINK_COLUMNS: &str = "id, target_id, base_url, remote
 pub(in crate::store) const OPERATION_COLUMNS: &str = "id, type, endpoint, name, last_scanned, last_update, exclude_operation, \
     source_mode, source_origin, vuln_critical, vuln_high, vuln_medium, vuln_low, vuln_info, position, annotations, source_annotations";
 
-fn bad(what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
+pub(in crate::store) fn bad(what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
         0,
         rusqlite::types::Type::Text,
@@ -112,7 +112,7 @@ fn bad(what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
     )
 }
 
-fn json_column<T: serde::de::DeserializeOwned>(
+pub(in crate::store) fn json_column<T: serde::de::DeserializeOwned>(
     r: &Row<'_>,
     i: usize,
     what: &str,
