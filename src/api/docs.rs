@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
         (name = "Export", description = "Inventory downloads as CSV, JSON or XML."),
         (name = "Applications", description = "Inventory API (seed 002): applications group related assets."),
         (name = "Assets", description = "Inventory API (seed 002): scan targets and repositories."),
+        (name = "Vulnerabilities", description = "Inventory API (seed 002): findings on assets, and the import of scanners' SARIF logs."),
         (name = "Collections", description = "Inventory API (seed 002): applications grouped by business unit, team, region, ..."),
         (name = "Health", description = "Liveness and readiness; no authentication."),
     )
@@ -55,7 +56,9 @@ impl Modify for Security {
 ///   any request and are described once, in the document's description;
 /// - request bodies refuse unknown fields (`additionalProperties: false`);
 /// - names follow `text::name_pattern`;
-/// - an importer without a type cannot be `Active`.
+/// - an importer without a type cannot be `Active`;
+/// - the vulnerability list's enum lists are comma lists of the enum values, and
+///   its times a date or an RFC 3339 time.
 ///
 /// The result is JSON, not utoipa's model: these keywords (`anyOf` beside
 /// `properties`, `not`) do not fit its schema enum.
@@ -65,8 +68,59 @@ pub fn finish(openapi: &utoipa::openapi::OpenApi, env: &apihub_connectors::Envir
     closed_request_bodies(&mut doc);
     name_rules(&mut doc);
     parameters_by_type(&mut doc, env);
+    enum_lists(&mut doc);
     links(&mut doc);
     doc
+}
+
+/// A comma list of enum values, any letter case, as a pattern (the vulnerability
+/// list's `vulnerabilitySeverities` and `vulnerabilityStatus`).
+fn enum_list_pattern(values: &[&str]) -> String {
+    let any_case = |v: &str| -> String {
+        v.chars()
+            .map(|c| {
+                if c.is_ascii_alphabetic() {
+                    format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    };
+    let one = values
+        .iter()
+        .map(|v| any_case(v))
+        .collect::<Vec<_>>()
+        .join("|");
+    format!("^ *(?:{one}) *(?:, *(?:{one}) *)*$")
+}
+
+fn enum_lists(doc: &mut Value) {
+    use crate::appsec::{Severity, VulnerabilityStatus};
+    let severities: Vec<&str> = Severity::ALL.iter().map(|s| s.as_str()).collect();
+    let statuses: Vec<&str> = VulnerabilityStatus::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    let Some(params) =
+        doc["paths"]["/api/inventory/v1/vulnerabilities"]["get"]["parameters"].as_array_mut()
+    else {
+        return;
+    };
+    for p in params {
+        let values = match p["name"].as_str() {
+            Some("vulnerabilitySeverities") => &severities,
+            Some("vulnerabilityStatus") => &statuses,
+            Some("firstSeen" | "lastSeen") => {
+                p["schema"] = json!({"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]});
+                continue;
+            }
+            _ => continue,
+        };
+        if let Some(schema) = p["schema"].as_object_mut() {
+            schema.insert("pattern".into(), Value::String(enum_list_pattern(values)));
+        }
+    }
 }
 
 /// OpenAPI links from the operations that create things to those that use them,
@@ -84,7 +138,7 @@ fn links(doc: &mut Value) {
         &'a [&'a str],
         &'a [(&'a str, &'a str)],
     );
-    let table: [Link; 6] = [
+    let table: [Link; 7] = [
         (
             IMPORTERS,
             "post",
@@ -147,6 +201,13 @@ fn links(doc: &mut Value) {
             &["get_collection", "update_collection", "delete_collection"],
             &[("collectionId", "$response.body#/id")],
         ),
+        (
+            "/api/inventory/v1/vulnerabilities",
+            "get",
+            "200",
+            &["get_vulnerability"],
+            &[("vulnerabilityId", "$response.body#/items/0/id")],
+        ),
     ];
     for (path, method, status, targets, params) in table {
         let Some(resp) = doc["paths"][path][method]["responses"][status].as_object_mut() else {
@@ -163,6 +224,7 @@ fn links(doc: &mut Value) {
                     "applicationId",
                     "assetId",
                     "collectionId",
+                    "vulnerabilityId",
                 ],
             };
             let parameters: serde_json::Map<String, Value> = params

@@ -92,6 +92,7 @@ pub fn router(state: AppState, settings: RouterSettings) -> (Router, serde_json:
         .merge(
             OpenApiRouter::new()
                 .nest(inventory::INVENTORY_PATH, inventory::upload_router())
+                .nest(appsec::PATH, appsec::upload_router())
                 .layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route_layer(axum::middleware::from_fn_with_state(

@@ -5,5 +5,6 @@
 
 pub mod model;
 pub mod rules;
+pub mod sarif;
 
 pub use model::*;

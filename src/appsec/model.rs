@@ -141,3 +141,36 @@ pub struct CollectionPage {
     #[serde(rename = "pageInfo")]
     pub page_info: PageInfo,
 }
+
+/// Where a DAST finding was seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Dast {
+    pub url: Option<String>,
+    /// The HTTP method, when the scanner recorded the request.
+    pub method: Option<String>,
+    /// The parameter at fault; `""` when the scanner names none.
+    pub parameter: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Vulnerability {
+    pub id: String,
+    pub asset_id: String,
+    pub name: String,
+    pub status: VulnerabilityStatus,
+    pub severity: Severity,
+    pub confirmed: bool,
+    /// RFC 3339, UTC: the first and the latest scan that reported it.
+    pub first_seen: String,
+    pub last_seen: String,
+    pub dast: Dast,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VulnerabilityPage {
+    pub items: Vec<Vulnerability>,
+    #[serde(rename = "pageInfo")]
+    pub page_info: PageInfo,
+}

@@ -148,6 +148,16 @@ async fn the_seed_examples_work_as_written() {
 
 #[tokio::test]
 async fn the_organization_id_comes_from_config_or_is_kept_across_restarts() {
+    use apihub_importer::config::{Settings, Sources};
+    let env = std::collections::HashMap::from([(
+        "APIHUB_INVENTORY__ORGANIZATION_ID".to_owned(),
+        "not-a-uuid".to_owned(),
+    )]);
+    let refused = Settings::load(&Sources { file: None, env }).map(|_| ());
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("inventory.organization_id")),
+        "a bad organization id is refused at start, naming the key"
+    );
     let configured = "3f2b6c1e-8d4a-4b7e-9c2f-1a5d7e9b0c3d";
     let app = spawn_with(|s| s.inventory.organization_id = Some(configured.into())).await;
     let made = create(&app, "collections", json!({"name": "Team A"})).await;
@@ -257,6 +267,17 @@ async fn an_application_and_its_assets_are_two_views_of_one_relation() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "the first is deleted: {body}");
+    let (status, _) = app
+        .patch(
+            &format!("{V1}/assets/{web_id}"),
+            &json!({"name": "renamed"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "deleted, only a restore reaches it"
+    );
     let (status, body) = app
         .patch(&format!("{V1}/assets/{web_id}"), &json!({"deleted": false}))
         .await;

@@ -128,6 +128,10 @@ fn the_readme_configuration_table_matches_the_settings() {
         ("sink.remote.url", "https://hub.example.com"),
         ("sink.remote.token", "a-token-of-sixteen-chars"),
         ("importers.directory_roots", "./specs"),
+        (
+            "inventory.organization_id",
+            "3f2b6c1e-8d4a-4b7e-9c2f-1a5d7e9b0c3d",
+        ),
     ];
     for (key, default) in &rows {
         let value = samples

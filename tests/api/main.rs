@@ -6,6 +6,7 @@ mod aws;
 mod docs;
 mod engine;
 mod export;
+mod findings;
 mod hardening;
 mod helpers;
 mod importers;

@@ -1,7 +1,8 @@
 //! The README's curl examples, run against a real `serve`: each `curl` line of the
 //! README's `sh` blocks is parsed and sent as written (with `-f`, a 4xx/5xx is a
 //! failure). `$IMPORTER_ID` is taken from the create example's answer, the
-//! Inventory API's `$APPLICATION_ID`, `$ASSET_ID` and `$COLLECTION_ID` from theirs.
+//! Inventory API's `$APPLICATION_ID`, `$ASSET_ID` and `$COLLECTION_ID` from theirs
+//! and `$VULNERABILITY_ID` from the first listed vulnerability.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -144,6 +145,13 @@ async fn readme_examples_work() {
                     vars.entry(var).or_insert_with(|| id.to_owned());
                 }
             }
+        }
+        if let (Some(id), true) = (
+            json["items"][0]["id"].as_str(),
+            json["items"][0]["dast"].is_object(),
+        ) {
+            vars.entry("VULNERABILITY_ID")
+                .or_insert_with(|| id.to_owned());
         }
         if let (Some(id), Some(_)) = (json["id"].as_str(), json["definitions"].as_array()) {
             vars.entry("TARGET_ID").or_insert_with(|| id.to_owned());

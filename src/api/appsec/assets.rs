@@ -57,7 +57,8 @@ pub struct AssetPatchRequest {
     #[serde(default)]
     #[schema(inline, value_type = Option<Vec<super::Id>>)]
     application_ids: Option<Vec<String>>,
-    /// `false` restores a deleted asset.
+    /// `false` restores a deleted asset (any other change to a deleted asset is
+    /// a 404).
     #[serde(default)]
     deleted: Option<bool>,
 }

@@ -1,10 +1,11 @@
-//! The Inventory API of seed 002 under `/api/inventory/v1`: applications, assets and
-//! collections. Every create answers `201 Created` with a `Location` header and the
+//! The Inventory API of seed 002 under `/api/inventory/v1`: applications, assets,
+//! collections and vulnerabilities (with SARIF import). Every create answers `201 Created` with a `Location` header and the
 //! new object; lists page with `pageSize` / `pageNumber` and answer `pageInfo`.
 
 mod applications;
 mod assets;
 mod collections;
+mod vulnerabilities;
 
 use axum::Json;
 use axum::http::{StatusCode, header};
@@ -43,6 +44,16 @@ pub fn router() -> OpenApiRouter<AppState> {
             collections::update_collection,
             collections::delete_collection
         ))
+        .routes(routes!(
+            vulnerabilities::list_vulnerabilities,
+            vulnerabilities::change_status
+        ))
+        .routes(routes!(vulnerabilities::get_vulnerability))
+}
+
+/// Routes whose body is a scan log (the definition-sized limit applies).
+pub fn upload_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(vulnerabilities::import_sarif))
 }
 
 /// `201 Created` with the new object at `Location` (`<collection path>/<id>`).

@@ -228,6 +228,10 @@ impl Store {
     ) -> Result<Asset, StoreError> {
         self.write(move |tx| {
             let current = loaded(tx, &org, &id)?;
+            // A deleted asset is hidden: only its restore reaches it.
+            if current.deleted && patch.deleted != Some(false) {
+                return Err(StoreError::not_found("asset", id));
+            }
             let kind = patch.asset_type.unwrap_or(current.asset_type);
             let url = match &patch.target_url {
                 Some(u) => u.clone(),

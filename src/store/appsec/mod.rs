@@ -5,10 +5,12 @@
 mod applications;
 mod assets;
 mod collections;
+mod vulnerabilities;
 
 pub use applications::{ApplicationPatch, NewApplication};
 pub use assets::{AssetFilter, AssetPatch, NewAsset};
 pub use collections::{CollectionPatch, NewCollection};
+pub use vulnerabilities::{ImportSummary, VulnerabilityFilter};
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
