@@ -102,24 +102,31 @@ fn enum_lists(doc: &mut Value) {
         .iter()
         .map(|s| s.as_str())
         .collect();
-    let Some(params) =
-        doc["paths"]["/api/inventory/v1/vulnerabilities"]["get"]["parameters"].as_array_mut()
-    else {
-        return;
-    };
-    for p in params {
-        let values = match p["name"].as_str() {
-            Some("vulnerabilitySeverities") => &severities,
-            Some("vulnerabilityStatus") => &statuses,
-            Some("firstSeen" | "lastSeen") => {
-                p["schema"] = json!({"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]});
-                continue;
+    for (path, method) in [
+        ("/api/inventory/v1/vulnerabilities", "get"),
+        ("/api/inventory/v1/export", "post"),
+    ] {
+        if let Some(params) = doc["paths"][path][method]["parameters"].as_array_mut() {
+            for p in params {
+                enum_list_rule(p, &severities, &statuses);
             }
-            _ => continue,
-        };
-        if let Some(schema) = p["schema"].as_object_mut() {
-            schema.insert("pattern".into(), Value::String(enum_list_pattern(values)));
         }
+    }
+}
+
+fn enum_list_rule(p: &mut Value, severities: &[&str], statuses: &[&str]) {
+    let values = match p["name"].as_str() {
+        Some("vulnerabilitySeverities") => severities,
+        Some("vulnerabilityStatus") => statuses,
+        Some("firstSeen" | "lastSeen") => {
+            p["schema"] =
+                json!({"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]});
+            return;
+        }
+        _ => return,
+    };
+    if let Some(schema) = p["schema"].as_object_mut() {
+        schema.insert("pattern".into(), Value::String(enum_list_pattern(values)));
     }
 }
 

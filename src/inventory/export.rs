@@ -185,39 +185,75 @@ fn csv_writer() -> csv::Writer<Vec<u8>> {
         .from_writer(Vec::new())
 }
 
+/// The CSV fields of a JSON record, one per JSON pointer: `null` or absent is
+/// empty, a list is joined with a space, anything else is its text.
+pub fn csv_by_pointers(v: &Value, pointers: &[&str]) -> Vec<String> {
+    pointers
+        .iter()
+        .map(|p| match v.pointer(p) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|i| match i {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+            Some(other) => other.to_string(),
+        })
+        .collect()
+}
+
 /// Turns records into bytes in the chosen format.
 pub struct Writer {
     format: ExportFormat,
-    kind: ExportType,
+    /// The XML root and item elements.
+    root: &'static str,
+    item: &'static str,
     rows: u64,
     csv: csv::Writer<Vec<u8>>,
     pub buf: Vec<u8>,
 }
 
 impl Writer {
+    /// A writer of seed 001 targets or operations.
     pub fn new(format: ExportFormat, kind: ExportType) -> Writer {
+        let (columns, item) = if kind == ExportType::Targets {
+            (TARGET_COLUMNS, "target")
+        } else {
+            (OPERATION_COLUMNS, "operation")
+        };
+        Self::shaped(format, columns, kind.as_str(), item)
+    }
+
+    /// A writer of any records: `columns` head the CSV; XML is
+    /// `<root><item>…</item></root>`.
+    pub fn shaped(
+        format: ExportFormat,
+        columns: &[&str],
+        root: &'static str,
+        item: &'static str,
+    ) -> Writer {
         let mut w = Writer {
             format,
-            kind,
+            root,
+            item,
             rows: 0,
             csv: csv_writer(),
             buf: Vec::new(),
         };
         match format {
             ExportFormat::Csv => {
-                let cols = if kind == ExportType::Targets {
-                    TARGET_COLUMNS
-                } else {
-                    OPERATION_COLUMNS
-                };
-                let _ = w.csv.write_record(cols);
+                let _ = w.csv.write_record(columns);
                 w.drain_csv();
             }
             ExportFormat::Json => w.buf.push(b'['),
             ExportFormat::Xml => {
                 w.buf
                     .extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<");
-                w.buf.extend_from_slice(kind.as_str().as_bytes());
+                w.buf.extend_from_slice(root.as_bytes());
                 w.buf.push(b'>');
             }
         }
@@ -232,25 +268,26 @@ impl Writer {
     }
 
     pub fn write(&mut self, record: &Record) {
+        self.write_value(&to_json(record), || csv_fields(record));
+    }
+
+    /// Writes one record: `json` as JSON and XML, `csv` (asked only for CSV) as a
+    /// row.
+    pub fn write_value(&mut self, json: &Value, csv: impl FnOnce() -> Vec<String>) {
         match self.format {
             ExportFormat::Csv => {
-                let _ = self.csv.write_record(csv_fields(record));
+                let _ = self.csv.write_record(csv());
                 self.drain_csv();
             }
             ExportFormat::Json => {
                 if self.rows > 0 {
                     self.buf.push(b',');
                 }
-                let _ = serde_json::to_writer(&mut self.buf, &to_json(record));
+                let _ = serde_json::to_writer(&mut self.buf, json);
             }
             ExportFormat::Xml => {
                 let mut s = String::new();
-                let item = if self.kind == ExportType::Targets {
-                    "target"
-                } else {
-                    "operation"
-                };
-                xml_value(&mut s, item, &to_json(record));
+                xml_value(&mut s, self.item, json);
                 self.buf.extend_from_slice(s.as_bytes());
             }
         }
@@ -263,7 +300,7 @@ impl Writer {
             ExportFormat::Json => self.buf.push(b']'),
             ExportFormat::Xml => {
                 self.buf.extend_from_slice(b"</");
-                self.buf.extend_from_slice(self.kind.as_str().as_bytes());
+                self.buf.extend_from_slice(self.root.as_bytes());
                 self.buf.extend_from_slice(b">\n");
             }
         }

@@ -394,3 +394,120 @@ async fn invalid_logs_and_filters_are_refused_and_change_nothing() {
         "no asset was created by a refused log"
     );
 }
+
+#[tokio::test]
+async fn every_type_exports_in_every_format_from_the_list_filters() {
+    let app = spawn_app().await;
+    let log = zap_log(
+        "2025-11-13T10:39:15Z",
+        &[
+            ("40018", "https://shop.example.com/search", Some("GET"), "q"),
+            ("10020", "https://shop.example.com/", None, ""),
+        ],
+    );
+    assert_eq!(import(&app, &log, "").await.0, StatusCode::OK);
+    let (_, made) = app
+        .post(
+            &format!("{V1}/applications"),
+            &json!({"name": "Shop, \"main\""}),
+        )
+        .await;
+    assert!(made["id"].is_string());
+    app.post(
+        &format!("{V1}/collections"),
+        &json!({"name": "Team <A>", "collectionType": "Team"}),
+    )
+    .await;
+    let export = |kind: &'static str, format: &'static str, query: &'static str| {
+        let app = &app;
+        async move {
+            let resp = app
+                .request(Method::POST, &format!("{V1}/export{query}"))
+                .json(&json!({"exportType": kind, "format": format}))
+                .send()
+                .await
+                .expect("sent");
+            let status = resp.status();
+            let disposition = resp
+                .headers()
+                .get("content-disposition")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            (status, disposition, resp.text().await.expect("text"))
+        }
+    };
+    for kind in ["vulnerabilities", "assets", "applications", "collections"] {
+        let (_, listed) = app.get(&format!("{V1}/{kind}?pageSize=500")).await;
+        let (status, disposition, json_text) = export(kind, "json", "").await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {json_text}");
+        assert!(
+            disposition.contains(&format!("inventory-{kind}-")),
+            "{disposition}"
+        );
+        let exported: Value = serde_json::from_str(&json_text).expect("JSON array");
+        let mut expected = listed["items"].clone();
+        if kind == "applications" {
+            // Exports carry the counts the list shows when asked.
+            let (_, with_counts) = app
+                .get(&format!(
+                    "{V1}/applications?pageSize=500&includeAssetCounts=true"
+                ))
+                .await;
+            expected = with_counts["items"].clone();
+        }
+        assert_eq!(exported, expected, "{kind}: the JSON export is the list");
+        let (_, _, csv) = export(kind, "csv", "").await;
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let headers = reader.headers().expect("header").clone();
+        assert_eq!(&headers[0], "id");
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        assert_eq!(
+            rows.len(),
+            expected.as_array().map_or(0, Vec::len),
+            "{kind}"
+        );
+        for (row, item) in rows.iter().zip(expected.as_array().into_iter().flatten()) {
+            assert_eq!(&row[0], item["id"].as_str().expect("id"));
+        }
+        let (_, _, xml) = export(kind, "xml", "").await;
+        assert!(xml.starts_with("<?xml"), "{xml}");
+        assert!(xml.trim_end().ends_with(&format!("</{kind}>")), "{xml}");
+    }
+    let (_, _, csv) = export("applications", "csv", "").await;
+    assert!(
+        csv.contains("\"Shop, \"\"main\"\"\""),
+        "RFC 4180 quoting: {csv}"
+    );
+    let (_, _, xml) = export("collections", "xml", "").await;
+    assert!(xml.contains("<name>Team &lt;A&gt;</name>"), "{xml}");
+    // The list filters apply; another type's filter is refused.
+    let (_, _, high) = export(
+        "vulnerabilities",
+        "json",
+        "?vulnerabilitySeverities=critical",
+    )
+    .await;
+    let high: Value = serde_json::from_str(&high).expect("json");
+    assert_eq!(high.as_array().map(Vec::len), Some(1));
+    assert_eq!(high[0]["name"], "SQL Injection");
+    let (_, _, assets) = export("assets", "json", "?assetType=Repository").await;
+    assert_eq!(assets, "[]");
+    for (kind, query, field) in [
+        ("vulnerabilities", "?assetType=Target", "assetType"),
+        ("collections", "?assetId=x", "assetId"),
+        ("assets", "?firstSeen=2025-01-01", "firstSeen"),
+        (
+            "vulnerabilities",
+            "?vulnerabilitySeverities=dire",
+            "vulnerabilitySeverities",
+        ),
+    ] {
+        let (status, _, body) = export(kind, "csv", query).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{kind}{query}: {body}");
+        let body: Value = serde_json::from_str(&body).expect("envelope");
+        assert_eq!(envelope(&body).1.as_deref(), Some(field));
+    }
+    let (status, _, body) = export("targets", "csv", "").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}

@@ -5,6 +5,7 @@
 mod applications;
 mod assets;
 mod collections;
+mod export;
 mod vulnerabilities;
 
 use axum::Json;
@@ -49,6 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             vulnerabilities::change_status
         ))
         .routes(routes!(vulnerabilities::get_vulnerability))
+        .routes(routes!(export::export_inventory))
 }
 
 /// Routes whose body is a scan log (the definition-sized limit applies).

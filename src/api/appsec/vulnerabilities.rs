@@ -61,7 +61,7 @@ pub struct VulnerabilityQuery {
 
 /// A comma list of enum values (spaces around items allowed); an empty item or
 /// an unknown value names the parameter.
-fn enum_list<T: std::str::FromStr<Err = String>>(
+pub(super) fn enum_list<T: std::str::FromStr<Err = String>>(
     field: &str,
     raw: Option<&str>,
 ) -> Result<Vec<T>, ApiError> {
@@ -80,7 +80,7 @@ fn enum_list<T: std::str::FromStr<Err = String>>(
         .collect()
 }
 
-fn time_filter(
+pub(super) fn time_filter(
     field: &str,
     value: Option<&str>,
     op: Option<Operator>,

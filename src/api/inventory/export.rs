@@ -14,11 +14,12 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::AppState;
 use crate::api::error::{ApiError, ErrorEnvelope};
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::inventory::export::{ExportFormat, ExportType, Record, Writer};
+use crate::inventory::export::{ExportFormat, ExportType, Record, Writer, csv_by_pointers};
 use crate::inventory::filter::{
     ExportFilter, parse_count_filter, parse_formats, parse_time_filter,
 };
 use crate::store::ExportRow;
+use crate::store::appsec::ValueSink;
 use crate::store::export::RowSink;
 
 const CHUNK: usize = 64 * 1024;
@@ -90,8 +91,10 @@ fn filter(p: &ExportParams) -> Result<ExportFilter, ApiError> {
 }
 
 /// Sends the writer's output in chunks; a closed channel means the client left.
-struct ChannelSink {
+pub(crate) struct ChannelSink {
     writer: Writer,
+    /// The CSV columns of exported objects, as JSON pointers (seed 002).
+    pointers: &'static [&'static str],
     tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
 }
 
@@ -100,18 +103,81 @@ impl ChannelSink {
         let chunk = std::mem::take(&mut self.writer.buf);
         chunk.is_empty() || self.tx.blocking_send(Ok(Bytes::from(chunk))).is_ok()
     }
+
+    /// After a row: send a full chunk; `false` when the client left.
+    fn written(&mut self) -> bool {
+        self.writer.buf.len() < CHUNK || self.flush()
+    }
 }
 
 impl RowSink for ChannelSink {
     fn row(&mut self, row: ExportRow) -> bool {
         self.writer.write(&Record::from(row));
-        self.writer.buf.len() < CHUNK || self.flush()
+        self.written()
     }
 
     fn finish(mut self) {
         self.writer.finish();
         self.flush();
     }
+}
+
+impl ValueSink for ChannelSink {
+    fn row(&mut self, object: serde_json::Value) -> bool {
+        let pointers = self.pointers;
+        self.writer
+            .write_value(&object, || csv_by_pointers(&object, pointers));
+        self.written()
+    }
+
+    fn finish(mut self) {
+        self.writer.finish();
+        self.flush();
+    }
+}
+
+/// The download of what `run` writes into its sink, as `file`: headers first,
+/// then rows as the database yields them. A failure midway cuts the download
+/// short (the status is already sent) and is logged.
+pub(crate) fn download<F, Fut>(
+    writer: Writer,
+    pointers: &'static [&'static str],
+    format: ExportFormat,
+    file: String,
+    run: F,
+) -> Response
+where
+    F: FnOnce(ChannelSink) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<u64, crate::store::StoreError>> + Send,
+{
+    let (tx, mut rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let sink = ChannelSink {
+        writer,
+        pointers,
+        tx: tx.clone(),
+    };
+    let name = file.clone();
+    tokio::spawn(async move {
+        match run(sink).await {
+            Ok(rows) => tracing::info!(rows, file = %name, "Export finished."),
+            Err(e) => {
+                tracing::error!(error = %e, "Export failed midway; the download is cut short.");
+                let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+            }
+        }
+    });
+    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    (
+        [
+            (header::CONTENT_TYPE, format.content_type().to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response()
 }
 
 /// A JSON export: an array of objects shaped as the list shows them.
@@ -131,34 +197,15 @@ pub async fn export(
     ApiJson(req): ApiJson<ExportRequest>,
 ) -> Result<Response, ApiError> {
     let filter = filter(&p)?;
-    let (tx, mut rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    let sink = ChannelSink {
-        writer: Writer::new(req.format, req.export_type),
-        tx: tx.clone(),
-    };
     let store = state.store.clone();
     let kind = req.export_type;
-    tokio::spawn(async move {
-        match store.export(kind, filter, sink).await {
-            Ok(rows) => tracing::info!(rows, kind = %kind, "Export finished."),
-            Err(e) => {
-                tracing::error!(error = %e, "Export failed midway; the download is cut short.");
-                let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
-            }
-        }
-    });
-    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let file = format!("api-{}-{stamp}.{}", req.export_type, req.format);
-    Ok((
-        [
-            (header::CONTENT_TYPE, req.format.content_type().to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
-            ),
-        ],
-        Body::from_stream(stream),
-    )
-        .into_response())
+    Ok(download(
+        Writer::new(req.format, kind),
+        &[],
+        req.format,
+        file,
+        move |sink| async move { store.export(kind, filter, sink).await },
+    ))
 }

@@ -1,7 +1,7 @@
 //! The Inventory REST API of seed 001 under `/api/apihub/v1/inventory`: API
 //! targets (list, read, upload, edit), links to DAST targets, and export.
 
-mod export;
+pub(crate) mod export;
 mod links;
 pub mod shadow;
 mod targets;

@@ -119,6 +119,28 @@ fn loaded(c: &Connection, org: &str, id: &str) -> Result<Application, StoreError
     load(c, org, id, true)?.ok_or_else(|| StoreError::not_found("application", id))
 }
 
+/// Every application with its asset counts, oldest first.
+pub(super) fn export(
+    c: &Connection,
+    org: &str,
+    sink: &mut dyn FnMut(serde_json::Value) -> bool,
+) -> Result<u64, StoreError> {
+    let mut stmt = c.prepare("SELECT id FROM appsec_applications ORDER BY created_at, id")?;
+    let mut rows = stmt.query([])?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(0)?;
+        let Some(app) = load(c, org, &id, true)? else {
+            continue;
+        };
+        n += 1;
+        if !super::emit(sink, &app)? {
+            break;
+        }
+    }
+    Ok(n)
+}
+
 impl Store {
     pub async fn create_application(
         &self,

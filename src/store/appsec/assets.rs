@@ -132,6 +132,44 @@ fn write_applications(tx: &Transaction<'_>, id: &str, ids: &[String]) -> Result<
     )
 }
 
+const FILTER_SQL: &str = "(?1 IS NULL OR EXISTS (SELECT 1 FROM appsec_application_assets x \
+        WHERE x.asset_id = a.id AND x.application_id = ?1)) \
+     AND (?2 IS NULL OR a.asset_type = ?2) AND (?3 IS NULL OR a.url_key = ?3) AND (?4 OR a.deleted = 0)";
+
+/// Every asset matching `filter`, oldest first.
+pub(super) fn export(
+    c: &Connection,
+    org: &str,
+    filter: &AssetFilter,
+    sink: &mut dyn FnMut(serde_json::Value) -> bool,
+) -> Result<u64, StoreError> {
+    let key = filter.target_url.as_deref().and_then(url_key);
+    if filter.target_url.is_some() && key.is_none() {
+        return Ok(0);
+    }
+    let mut stmt = c.prepare(&format!(
+        "SELECT a.id FROM appsec_assets a WHERE {FILTER_SQL} ORDER BY a.created_at, a.id"
+    ))?;
+    let mut rows = stmt.query(params![
+        filter.application_id,
+        filter.asset_type.map(AssetType::as_str),
+        key,
+        filter.include_deleted
+    ])?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(0)?;
+        let Some(asset) = load(c, org, &id)? else {
+            continue;
+        };
+        n += 1;
+        if !super::emit(sink, &asset)? {
+            break;
+        }
+    }
+    Ok(n)
+}
+
 impl Store {
     pub async fn create_asset(
         &self,
@@ -174,9 +212,7 @@ impl Store {
             if filter.target_url.is_some() && key.is_none() {
                 return Ok((Vec::new(), 0));
             }
-            let filter_sql = "(?1 IS NULL OR EXISTS (SELECT 1 FROM appsec_application_assets x \
-                    WHERE x.asset_id = a.id AND x.application_id = ?1)) \
-                 AND (?2 IS NULL OR a.asset_type = ?2) AND (?3 IS NULL OR a.url_key = ?3) AND (?4 OR a.deleted = 0)";
+            let filter_sql = FILTER_SQL;
             let kind = filter.asset_type.map(AssetType::as_str);
             let total: i64 = snapshot.query_row(
                 &format!("SELECT count(*) FROM appsec_assets a WHERE {filter_sql}"),

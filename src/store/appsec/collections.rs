@@ -46,6 +46,27 @@ fn from_row(org: &str) -> impl Fn(&Row<'_>) -> rusqlite::Result<Collection> + '_
     }
 }
 
+/// Every collection, oldest first.
+pub(super) fn export(
+    c: &rusqlite::Connection,
+    org: &str,
+    sink: &mut dyn FnMut(serde_json::Value) -> bool,
+) -> Result<u64, StoreError> {
+    let mut stmt = c.prepare(&format!(
+        "SELECT {COLUMNS} FROM appsec_collections ORDER BY created_at, id"
+    ))?;
+    let mut rows = stmt.query([])?;
+    let read = from_row(org);
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        n += 1;
+        if !super::emit(sink, &read(r)?)? {
+            break;
+        }
+    }
+    Ok(n)
+}
+
 impl Store {
     pub async fn create_collection(
         &self,

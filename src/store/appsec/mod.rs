@@ -18,7 +18,55 @@ use apihub_connectors::FieldError;
 
 use super::{Store, StoreError};
 
+/// Receives exported objects, as the list endpoints show them; `false` stops the
+/// export (the client went away).
+pub trait ValueSink: Send + 'static {
+    fn row(&mut self, object: serde_json::Value) -> bool;
+    fn finish(self);
+}
+
+/// What an Inventory API export holds.
+#[derive(Debug, Clone)]
+pub enum Export {
+    Vulnerabilities(VulnerabilityFilter),
+    Assets(AssetFilter),
+    Applications,
+    Collections,
+}
+
+/// A row on its way out: serialized, or the reason it could not be.
+fn emit<T: serde::Serialize>(
+    sink: &mut dyn FnMut(serde_json::Value) -> bool,
+    object: &T,
+) -> Result<bool, StoreError> {
+    let v = serde_json::to_value(object).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(sink(v))
+}
+
 impl Store {
+    /// Streams every object of `what` to `sink`, oldest first, from one
+    /// snapshot; returns how many were written.
+    pub async fn export_appsec<S: ValueSink>(
+        &self,
+        org: String,
+        what: Export,
+        mut sink: S,
+    ) -> Result<u64, StoreError> {
+        self.read(move |c| {
+            let snapshot = c.unchecked_transaction()?;
+            let mut push = |v: serde_json::Value| sink.row(v);
+            let n = match what {
+                Export::Vulnerabilities(f) => vulnerabilities::export(&snapshot, &f, &mut push)?,
+                Export::Assets(f) => assets::export(&snapshot, &org, &f, &mut push)?,
+                Export::Applications => applications::export(&snapshot, &org, &mut push)?,
+                Export::Collections => collections::export(&snapshot, &org, &mut push)?,
+            };
+            sink.finish();
+            Ok(n)
+        })
+        .await
+    }
+
     /// The organization id every Inventory API object carries: `configured` when
     /// set, else the one generated on first use and kept in the database.
     pub async fn organization_id(&self, configured: Option<String>) -> Result<String, StoreError> {

@@ -145,6 +145,28 @@ fn new_target(tx: &Transaction<'_>, url: &str, now: i64) -> Result<String, Store
     Ok(id)
 }
 
+/// Every vulnerability matching `filter`, oldest first.
+pub(super) fn export(
+    c: &rusqlite::Connection,
+    filter: &VulnerabilityFilter,
+    sink: &mut dyn FnMut(serde_json::Value) -> bool,
+) -> Result<u64, StoreError> {
+    let (clause, args) = where_clause(filter);
+    let mut stmt = c.prepare(&format!(
+        "SELECT {COLUMNS} FROM appsec_vulnerabilities v JOIN appsec_assets s ON s.id = v.asset_id \
+         WHERE {clause} ORDER BY v.first_seen, v.id"
+    ))?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        n += 1;
+        if !super::emit(sink, &from_row(r)?)? {
+            break;
+        }
+    }
+    Ok(n)
+}
+
 impl Store {
     pub async fn list_vulnerabilities(
         &self,
