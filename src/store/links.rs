@@ -1,4 +1,6 @@
 //! Links between inventory targets and DAST scan targets (seed 001 `POST /links`).
+//! A link's `baseUrl` is a `Target` asset of the Inventory API (seed 002), made
+//! when none is, whose findings become the target's scan fields.
 
 use rusqlite::{OptionalExtension, params};
 
@@ -47,6 +49,19 @@ impl Store {
                     now,
                 ],
             )?;
+            // The DAST target is an Inventory API asset; its findings show on the target.
+            let host = url::Url::parse(req.base_url.trim())
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_else(|| req.base_url.clone());
+            let name = req
+                .remote_target_display_name
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty() && n.chars().count() <= 255)
+                .map_or(host, str::to_owned);
+            super::appsec::scans::asset_for_link(tx, &req.base_url, &name, now)?;
+            super::appsec::scans::refresh_target(tx, &req.api_target_id)?;
             tx.query_row(&format!("SELECT {LINK_COLUMNS} FROM links WHERE id = ?1"), [&id], link_from_row)
                 .map_err(StoreError::from)
         })
@@ -84,7 +99,19 @@ impl Store {
 
     pub async fn delete_link(&self, id: &str) -> Result<bool, StoreError> {
         let id = id.to_owned();
-        self.write(move |tx| Ok(tx.execute("DELETE FROM links WHERE id = ?1", [&id])? > 0))
-            .await
+        self.write(move |tx| {
+            let target: Option<String> = tx
+                .query_row("SELECT target_id FROM links WHERE id = ?1", [&id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            let Some(target) = target else {
+                return Ok(false);
+            };
+            tx.execute("DELETE FROM links WHERE id = ?1", [&id])?;
+            super::appsec::scans::refresh_target(tx, &target)?;
+            Ok(true)
+        })
+        .await
     }
 }

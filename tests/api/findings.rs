@@ -511,3 +511,123 @@ async fn every_type_exports_in_every_format_from_the_list_filters() {
     let (status, _, body) = export("targets", "csv", "").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }
+
+#[tokio::test]
+async fn a_linked_api_target_shows_its_dast_assets_findings() {
+    let app = spawn_app().await;
+    let spec = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("connectors/tests/fixtures/normalize/petstore-3.0.json"),
+    )
+    .expect("fixture");
+    let req = app
+        .request(
+            Method::POST,
+            "/api/apihub/v1/inventory/api-targets/create-from-definition?format=openapi3&mode=provided&origin=manual-upload",
+        )
+        .body(spec);
+    let (status, target) = app.send(req).await;
+    assert_eq!(status, StatusCode::OK, "{target}");
+    let tid = target["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/apihub/v1/inventory/api-targets/{tid}");
+    let before = app.get(&path).await.1;
+    assert_eq!(
+        before["target"]["vulnerabilityCounts"],
+        Value::Null,
+        "never scanned"
+    );
+    // The link makes (or reuses) the Target asset at its base URL.
+    let (status, link) = app
+        .post(
+            "/api/apihub/v1/inventory/links",
+            &json!({"apiTargetId": tid, "baseUrl": "https://api.pets.example.com/v1",
+                    "remoteTargetId": "dast-7", "remoteTargetDisplayName": "Pets API (DAST)"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{link}");
+    let (_, assets) = app
+        .get(&format!(
+            "{V1}/assets?targetUrl=https://api.pets.example.com/v1/"
+        ))
+        .await;
+    assert_eq!(assets["items"][0]["name"], "Pets API (DAST)");
+    let log = zap_log(
+        "2025-11-19T09:15:00Z",
+        &[
+            (
+                "40018",
+                "https://api.pets.example.com/v1/pets/42",
+                Some("GET"),
+                "petId",
+            ),
+            (
+                "40018",
+                "https://api.pets.example.com/v1/pets/7",
+                Some("DELETE"),
+                "petId",
+            ),
+            ("10020", "https://api.pets.example.com/v1/", None, ""),
+        ],
+    );
+    let (_, summary) = import(&app, &log, "").await;
+    assert_eq!(
+        summary["assetsCreated"], 0,
+        "the link's asset took them: {summary}"
+    );
+    let after = app.get(&path).await.1;
+    let t = &after["target"];
+    assert_eq!(
+        t["vulnerabilityCounts"],
+        json!({"critical": 2, "high": 0, "medium": 1, "low": 0, "info": 0})
+    );
+    assert_eq!(t["lastScanned"], "2025-11-19T09:15:00Z");
+    assert_eq!(t["lastScanStatus"], "Completed");
+    let op = |method: &str, endpoint: &str| {
+        after["operations"]
+            .as_array()
+            .expect("operations")
+            .iter()
+            .find(|o| o["type"] == method && o["endpoint"] == endpoint)
+            .unwrap_or_else(|| panic!("no {method} {endpoint}: {after}"))
+            .clone()
+    };
+    assert_eq!(
+        op("GET", "/pets/{petId}")["vulnerabilityCounts"]["critical"],
+        1
+    );
+    assert_eq!(
+        op("DELETE", "/pets/{petId}")["vulnerabilityCounts"]["critical"],
+        1
+    );
+    assert_eq!(op("GET", "/pets")["vulnerabilityCounts"], Value::Null);
+    // Fixing a finding moves the counts; so does deleting the link.
+    let (_, page) = app
+        .get(&format!(
+            "{V1}/vulnerabilities?vulnerabilitySeverities=critical"
+        ))
+        .await;
+    let ids: Vec<Value> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|v| v["id"].clone())
+        .collect();
+    let (status, _) = app
+        .patch(
+            &format!("{V1}/vulnerabilities"),
+            &json!({"ids": ids, "newStatus": "fixed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let fixed = app.get(&path).await.1;
+    assert_eq!(fixed["target"]["vulnerabilityCounts"]["critical"], 0);
+    assert_eq!(fixed["target"]["vulnerabilityCounts"]["medium"], 1);
+    let link_id = link["id"].as_str().expect("link id");
+    let (status, _) = app
+        .delete(&format!("/api/apihub/v1/inventory/links/{link_id}"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let unlinked = app.get(&path).await.1;
+    assert_eq!(unlinked["target"]["vulnerabilityCounts"], Value::Null);
+    assert_eq!(unlinked["target"]["lastScanned"], Value::Null);
+}

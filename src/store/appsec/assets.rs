@@ -293,6 +293,14 @@ impl Store {
             if let Some(ids) = &patch.application_ids {
                 write_applications(tx, &id, ids)?;
             }
+            // Linked API targets follow the asset's URL and deletion, the old
+            // URL's targets too.
+            let keys: std::collections::BTreeSet<String> = [current.target_url.as_deref(), url.as_deref()]
+                .into_iter()
+                .flatten()
+                .filter_map(url_key)
+                .collect();
+            super::scans::refresh_for_urls(tx, &keys)?;
             loaded(tx, &org, &id)
         })
         .await
@@ -301,10 +309,14 @@ impl Store {
     /// Marks an asset deleted; `false` when there is no such live asset.
     pub async fn delete_asset(&self, id: String, now: i64) -> Result<bool, StoreError> {
         self.write(move |tx| {
-            Ok(tx.execute(
+            let gone = tx.execute(
                 "UPDATE appsec_assets SET deleted = 1, updated_at = ?2 WHERE id = ?1 AND deleted = 0",
                 params![id, now],
-            )? > 0)
+            )? > 0;
+            if gone {
+                super::scans::refresh_for_assets(tx, &std::collections::BTreeSet::from([id]))?;
+            }
+            Ok(gone)
         })
         .await
     }

@@ -5,6 +5,7 @@
 mod applications;
 mod assets;
 mod collections;
+pub(in crate::store) mod scans;
 mod vulnerabilities;
 
 pub use applications::{ApplicationPatch, NewApplication};

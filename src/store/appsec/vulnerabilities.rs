@@ -242,10 +242,15 @@ impl Store {
                 "UPDATE appsec_vulnerabilities SET status = ?2, \
                  confirmed = CASE WHEN ?2 = 'fixed' THEN 1 ELSE confirmed END WHERE id = ?1",
             )?;
+            let mut asset_of =
+                tx.prepare_cached("SELECT asset_id FROM appsec_vulnerabilities WHERE id = ?1")?;
+            let mut assets = BTreeSet::new();
             let mut n = 0;
             for id in &ids {
                 n += update.execute(params![id, status.as_str()])? as u64;
+                assets.insert(asset_of.query_row([id], |r| r.get::<_, String>(0))?);
             }
+            super::scans::refresh_for_assets(tx, &assets)?;
             Ok(n)
         })
         .await
@@ -382,6 +387,8 @@ impl Store {
                     )?;
                 }
             }
+            let touched: BTreeSet<String> = reported.into_keys().map(|(_, a)| a).collect();
+            super::scans::refresh_for_assets(tx, &touched)?;
             Ok(summary)
         })
         .await
