@@ -71,11 +71,27 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Vulnerability> {
     })
 }
 
-/// `(clause, args)` of a filter, over `v` (vulnerabilities) joined to live
-/// assets `s`.
-fn where_clause(f: &VulnerabilityFilter) -> (String, Vec<rusqlite::types::Value>) {
+/// `(from, clause, args)` of a filter over `v` (vulnerabilities). Findings of
+/// deleted assets are left out; the join that does so is only made when some
+/// asset is deleted, so the usual count and page walk one index.
+fn where_clause(
+    c: &rusqlite::Connection,
+    f: &VulnerabilityFilter,
+) -> Result<(&'static str, String, Vec<rusqlite::types::Value>), StoreError> {
     use rusqlite::types::Value as V;
-    let mut clauses = vec!["s.deleted = 0".to_owned()];
+    let any_deleted: bool = c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM appsec_assets WHERE deleted = 1)",
+        [],
+        |r| r.get(0),
+    )?;
+    let (from, mut clauses) = if any_deleted {
+        (
+            "appsec_vulnerabilities v JOIN appsec_assets s ON s.id = v.asset_id",
+            vec!["s.deleted = 0".to_owned()],
+        )
+    } else {
+        ("appsec_vulnerabilities v", vec!["1".to_owned()])
+    };
     let mut args: Vec<V> = Vec::new();
     let list = |col: &str, values: Vec<&str>, clauses: &mut Vec<String>, args: &mut Vec<V>| {
         if values.is_empty() {
@@ -112,23 +128,38 @@ fn where_clause(f: &VulnerabilityFilter) -> (String, Vec<rusqlite::types::Value>
             args.push(V::Integer(to));
         }
     }
-    (clauses.join(" AND "), args)
+    Ok((from, clauses.join(" AND "), args))
 }
 
 /// The live Target asset a URL belongs to: the longest target URL that is a
-/// prefix of it at a path boundary.
+/// prefix of it at a path boundary. Each candidate prefix (the origin, then one
+/// more path segment at a time) is one indexed lookup.
 fn asset_for(tx: &Transaction<'_>, url: &str) -> Result<Option<String>, StoreError> {
-    let Some(key) = url_key(url) else {
+    let Ok(parsed) = url::Url::parse(url.trim()) else {
         return Ok(None);
     };
+    let origin = parsed.origin().ascii_serialization();
+    let mut candidates = vec![origin.clone()];
+    let mut prefix = origin;
+    for seg in parsed.path().split('/').filter(|s| !s.is_empty()) {
+        prefix = format!("{prefix}/{seg}");
+        candidates.push(prefix.clone());
+    }
     let mut stmt = tx.prepare_cached(
-        "SELECT id, url_key FROM appsec_assets WHERE asset_type = 'Target' AND deleted = 0 \
-         AND url_key IS NOT NULL AND (?1 = url_key OR substr(?1, 1, length(url_key) + 1) IN (url_key || '/', url_key || '?')) \
-         ORDER BY length(url_key) DESC LIMIT 1",
+        "SELECT id FROM appsec_assets WHERE url_key = ?1 AND asset_type = 'Target' AND deleted = 0 LIMIT 1",
     )?;
-    Ok(stmt
-        .query_row([&key], |r| r.get::<_, String>(0))
-        .optional()?)
+    for candidate in candidates.iter().rev() {
+        let Some(key) = url_key(candidate) else {
+            continue;
+        };
+        if let Some(id) = stmt
+            .query_row([&key], |r| r.get::<_, String>(0))
+            .optional()?
+        {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
 }
 
 /// Creates the Target asset for a URL's origin.
@@ -151,10 +182,9 @@ pub(super) fn export(
     filter: &VulnerabilityFilter,
     sink: &mut dyn FnMut(serde_json::Value) -> bool,
 ) -> Result<u64, StoreError> {
-    let (clause, args) = where_clause(filter);
+    let (from, clause, args) = where_clause(c, filter)?;
     let mut stmt = c.prepare(&format!(
-        "SELECT {COLUMNS} FROM appsec_vulnerabilities v JOIN appsec_assets s ON s.id = v.asset_id \
-         WHERE {clause} ORDER BY v.first_seen, v.id"
+        "SELECT {COLUMNS} FROM {from} WHERE {clause} ORDER BY v.first_seen, v.id"
     ))?;
     let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
     let mut n = 0;
@@ -175,8 +205,7 @@ impl Store {
     ) -> Result<(Vec<Vulnerability>, u64), StoreError> {
         self.read(move |c| {
             let snapshot = c.unchecked_transaction()?;
-            let (clause, args) = where_clause(&filter);
-            let from = "appsec_vulnerabilities v JOIN appsec_assets s ON s.id = v.asset_id";
+            let (from, clause, args) = where_clause(&snapshot, &filter)?;
             let total: i64 = snapshot.query_row(
                 &format!("SELECT count(*) FROM {from} WHERE {clause}"),
                 rusqlite::params_from_iter(args.iter()),
@@ -185,8 +214,12 @@ impl Store {
             let mut page_args = args;
             page_args.push(i64::from(page.size).into());
             page_args.push(page.offset().into());
+            // The page's ids first (an index walk, however deep the page), then
+            // their rows.
             let mut stmt = snapshot.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM {from} WHERE {clause} ORDER BY v.first_seen, v.id LIMIT ? OFFSET ?"
+                "SELECT {COLUMNS} FROM appsec_vulnerabilities v WHERE v.id IN \
+                 (SELECT v.id FROM {from} WHERE {clause} ORDER BY v.first_seen, v.id LIMIT ? OFFSET ?) \
+                 ORDER BY v.first_seen, v.id"
             ))?;
             let items = stmt
                 .query_map(rusqlite::params_from_iter(page_args.iter()), from_row)?
