@@ -85,4 +85,5 @@ CREATE INDEX appsec_vulnerabilities_order ON appsec_vulnerabilities (first_seen,
 -- Each list filter walks an index in list order (oldest first).
 CREATE INDEX appsec_vulnerabilities_status ON appsec_vulnerabilities (status, first_seen, id);
 CREATE INDEX appsec_vulnerabilities_severity ON appsec_vulnerabilities (severity, first_seen, id);
+CREATE INDEX appsec_vulnerabilities_last_seen ON appsec_vulnerabilities (last_seen);
 CREATE INDEX appsec_vulnerabilities_tool ON appsec_vulnerabilities (asset_id, tool, status);
