@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 #[path = "daemon.rs"]
 mod daemon;
 
-use daemon::{Daemon, rss_kib};
+use daemon::{Daemon, measure, rss_kib};
 
 const V1: &str = "/api/inventory/v1";
 const RULES: [(&str, &str); 5] = [
@@ -50,23 +50,6 @@ fn log(first: usize, hosts: usize, per: usize, ended: &str) -> Vec<u8> {
         "results": results
     }]}))
     .expect("log")
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-async fn measure(http: &reqwest::Client, url: &str, n: usize) -> (f64, f64) {
-    let mut times = Vec::with_capacity(n);
-    for _ in 0..n {
-        let t = Instant::now();
-        let resp = http.get(url).send().await.expect("send");
-        assert!(resp.status().is_success(), "{url}: {}", resp.status());
-        resp.bytes().await.expect("body");
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    times.sort_by(f64::total_cmp);
-    (percentile(&times, 0.5), percentile(&times, 0.99))
 }
 
 async fn import(http: &reqwest::Client, base: &str, body: Vec<u8>) -> (Value, f64) {

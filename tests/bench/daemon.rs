@@ -160,3 +160,22 @@ fn status_kib(pid: u32, field: &str) -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// The value at fraction `p` of sorted samples.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// p50 and p99 (ms) of `n` GETs of `url`, each read to its end.
+pub async fn measure(http: &reqwest::Client, url: &str, n: usize) -> (f64, f64) {
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let resp = http.get(url).send().await.expect("send");
+        assert!(resp.status().is_success(), "{url}: {}", resp.status());
+        resp.bytes().await.expect("body");
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    (percentile(&times, 0.5), percentile(&times, 0.99))
+}

@@ -17,7 +17,7 @@ use serde_json::Value;
 #[path = "daemon.rs"]
 mod daemon;
 
-use daemon::{Daemon, rss_kib};
+use daemon::{Daemon, measure, rss_kib};
 
 const INVENTORY: &str = "/api/apihub/v1/inventory";
 
@@ -72,23 +72,6 @@ async fn load(db: &Path, n: usize) -> Duration {
         t.await.expect("loader");
     }
     started.elapsed()
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-async fn measure(http: &reqwest::Client, url: &str, n: usize) -> (f64, f64) {
-    let mut times = Vec::with_capacity(n);
-    for _ in 0..n {
-        let t = Instant::now();
-        let resp = http.get(url).send().await.expect("send");
-        assert!(resp.status().is_success(), "{url}: {}", resp.status());
-        resp.bytes().await.expect("body");
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    times.sort_by(f64::total_cmp);
-    (percentile(&times, 0.5), percentile(&times, 0.99))
 }
 
 #[tokio::main]

@@ -12,11 +12,11 @@ use crate::api::AppState;
 use crate::api::error::{ApiError, ErrorEnvelope};
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::inventory::export::download;
-use crate::appsec::{AssetType, Severity, VulnerabilityStatus};
+use crate::appsec::AssetType;
 use crate::inventory::export::{ExportFormat, Writer};
-use crate::store::appsec::{AssetFilter, Export, VulnerabilityFilter};
+use crate::store::appsec::{AssetFilter, Export};
 
-use super::vulnerabilities::{Operator, enum_list, time_filter};
+use super::vulnerabilities::{Operator, vulnerability_filter};
 
 apihub_connectors::wire_enum! {
     /// What an Inventory API export holds.
@@ -213,29 +213,13 @@ fn what(kind: InventoryExportType, q: InventoryExportQuery) -> Result<Export, Ap
     Ok(match kind {
         InventoryExportType::Vulnerabilities => {
             only(kind, &asset_filters)?;
-            Export::Vulnerabilities(VulnerabilityFilter {
-                severities: enum_list::<Severity>(
-                    "vulnerabilitySeverities",
-                    q.vulnerability_severities.as_deref(),
-                )?,
-                statuses: enum_list::<VulnerabilityStatus>(
-                    "vulnerabilityStatus",
-                    q.vulnerability_status.as_deref(),
-                )?,
-                asset_id: q.asset_id,
-                first_seen: time_filter(
-                    "firstSeen",
-                    q.first_seen.as_deref(),
-                    q.first_seen_operator,
-                    Operator::Gte,
-                )?,
-                last_seen: time_filter(
-                    "lastSeen",
-                    q.last_seen.as_deref(),
-                    q.last_seen_operator,
-                    Operator::Lte,
-                )?,
-            })
+            Export::Vulnerabilities(vulnerability_filter(
+                q.vulnerability_severities.as_deref(),
+                q.vulnerability_status.as_deref(),
+                q.asset_id,
+                (q.first_seen.as_deref(), q.first_seen_operator),
+                (q.last_seen.as_deref(), q.last_seen_operator),
+            )?)
         }
         InventoryExportType::Assets => {
             only(kind, &vulnerability_filters)?;

@@ -61,7 +61,7 @@ pub struct VulnerabilityQuery {
 
 /// A comma list of enum values (spaces around items allowed); an empty item or
 /// an unknown value names the parameter.
-pub(super) fn enum_list<T: std::str::FromStr<Err = String>>(
+fn enum_list<T: std::str::FromStr<Err = String>>(
     field: &str,
     raw: Option<&str>,
 ) -> Result<Vec<T>, ApiError> {
@@ -80,7 +80,7 @@ pub(super) fn enum_list<T: std::str::FromStr<Err = String>>(
         .collect()
 }
 
-pub(super) fn time_filter(
+fn time_filter(
     field: &str,
     value: Option<&str>,
     op: Option<Operator>,
@@ -105,6 +105,23 @@ pub(super) fn time_filter(
     Ok(Some(parse_time_filter(field, &format!("{symbol}{value}"))?))
 }
 
+/// The filter the list's query parameters (and the export's) describe.
+pub(super) fn vulnerability_filter(
+    severities: Option<&str>,
+    statuses: Option<&str>,
+    asset_id: Option<String>,
+    first_seen: (Option<&str>, Option<Operator>),
+    last_seen: (Option<&str>, Option<Operator>),
+) -> Result<VulnerabilityFilter, ApiError> {
+    Ok(VulnerabilityFilter {
+        severities: enum_list::<Severity>("vulnerabilitySeverities", severities)?,
+        statuses: enum_list::<VulnerabilityStatus>("vulnerabilityStatus", statuses)?,
+        asset_id,
+        first_seen: time_filter("firstSeen", first_seen.0, first_seen.1, Operator::Gte)?,
+        last_seen: time_filter("lastSeen", last_seen.0, last_seen.1, Operator::Lte)?,
+    })
+}
+
 /// List vulnerabilities (of live assets), oldest first.
 #[utoipa::path(get, path = "/vulnerabilities", tag = "Vulnerabilities", params(VulnerabilityQuery),
     responses((status = 200, description = "A page of vulnerabilities", body = VulnerabilityPage)))]
@@ -113,29 +130,13 @@ pub async fn list_vulnerabilities(
     ApiQuery(q): ApiQuery<VulnerabilityQuery>,
 ) -> Result<Json<VulnerabilityPage>, ApiError> {
     let page = rules::paging(q.page_size, q.page_number)?;
-    let filter = VulnerabilityFilter {
-        severities: enum_list::<Severity>(
-            "vulnerabilitySeverities",
-            q.vulnerability_severities.as_deref(),
-        )?,
-        statuses: enum_list::<VulnerabilityStatus>(
-            "vulnerabilityStatus",
-            q.vulnerability_status.as_deref(),
-        )?,
-        asset_id: q.asset_id,
-        first_seen: time_filter(
-            "firstSeen",
-            q.first_seen.as_deref(),
-            q.first_seen_operator,
-            Operator::Gte,
-        )?,
-        last_seen: time_filter(
-            "lastSeen",
-            q.last_seen.as_deref(),
-            q.last_seen_operator,
-            Operator::Lte,
-        )?,
-    };
+    let filter = vulnerability_filter(
+        q.vulnerability_severities.as_deref(),
+        q.vulnerability_status.as_deref(),
+        q.asset_id,
+        (q.first_seen.as_deref(), q.first_seen_operator),
+        (q.last_seen.as_deref(), q.last_seen_operator),
+    )?;
     let (items, total) = state.store.list_vulnerabilities(filter, page).await?;
     Ok(Json(VulnerabilityPage {
         items,

@@ -114,6 +114,22 @@ fn check_target(
     }
 }
 
+/// Inserts a live `Target` asset (no tags, no applications); returns its id.
+pub(super) fn insert_target(
+    tx: &Transaction<'_>,
+    name: &str,
+    target_url: &str,
+    now: i64,
+) -> Result<String, StoreError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    tx.execute(
+        "INSERT INTO appsec_assets (id, asset_type, name, target_url, url_key, tags, deleted, created_at, updated_at) \
+         VALUES (?1, 'Target', ?2, ?3, ?4, '[]', 0, ?5, ?5)",
+        params![id, name, target_url, url_key(target_url), now],
+    )?;
+    Ok(id)
+}
+
 fn write_applications(tx: &Transaction<'_>, id: &str, ids: &[String]) -> Result<(), StoreError> {
     require_ids(
         tx,

@@ -36,13 +36,7 @@ pub(crate) fn asset_for_link(
     if found.is_some() {
         return Ok(found);
     }
-    let id = uuid::Uuid::now_v7().to_string();
-    tx.execute(
-        "INSERT INTO appsec_assets (id, asset_type, name, target_url, url_key, tags, deleted, created_at, updated_at) \
-         VALUES (?1, 'Target', ?2, ?3, ?4, '[]', 0, ?5, ?5)",
-        params![id, name, base_url.trim(), key, now],
-    )?;
-    Ok(Some(id))
+    super::assets::insert_target(tx, name, base_url.trim(), now).map(Some)
 }
 
 /// Path segments of a URL below `base` (`None` when it is not below it).

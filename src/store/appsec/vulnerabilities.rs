@@ -167,13 +167,7 @@ fn new_target(tx: &Transaction<'_>, url: &str, now: i64) -> Result<String, Store
     let parsed = url::Url::parse(url).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let origin = parsed.origin().ascii_serialization();
     let name = parsed.host_str().unwrap_or(&origin).to_owned();
-    let id = uuid::Uuid::now_v7().to_string();
-    tx.execute(
-        "INSERT INTO appsec_assets (id, asset_type, name, target_url, url_key, tags, deleted, created_at, updated_at) \
-         VALUES (?1, 'Target', ?2, ?3, ?4, '[]', 0, ?5, ?5)",
-        params![id, name, origin, url_key(&origin), now],
-    )?;
-    Ok(id)
+    super::assets::insert_target(tx, &name, &origin, now)
 }
 
 /// Every vulnerability matching `filter`, oldest first.
