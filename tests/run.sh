@@ -55,6 +55,14 @@ export APIHUB_MOTO_SERVER
 APIHUB_SCHEMATHESIS=$(pip_tool venv-schemathesis 'schemathesis==4.32.5' st schemathesis.cli:schemathesis)
 export APIHUB_SCHEMATHESIS
 
+# Two real scanners whose SARIF the Inventory API imports: OWASP Nettacker (a
+# network and web scanner, run against a loopback site) and Bandit (a source
+# scanner, run on a fixture folder).
+APIHUB_NETTACKER=$(pip_tool venv-nettacker 'nettacker==0.4.1' nettacker nettacker.main:run)
+export APIHUB_NETTACKER
+APIHUB_BANDIT=$(pip_tool venv-bandit 'bandit[sarif]==1.8.6' bandit bandit.cli.main:main)
+export APIHUB_BANDIT
+
 # The open tools the NAD benchmark scores against on the same captures:
 # mitmproxy2swagger (PyPI) and har-to-openapi (npm).
 APIHUB_MITMPROXY2SWAGGER=$(pip_tool venv-mitmproxy2swagger 'mitmproxy2swagger==0.14.0' mitmproxy2swagger mitmproxy2swagger.mitmproxy2swagger:main)

@@ -15,9 +15,21 @@
 //!   (or `param`, `parameterName`) of the result;
 //! - **fingerprint**: the first of `fingerprints` / `partialFingerprints`, else a
 //!   hash of tool, rule, URL, method and parameter, so a re-import of the same
-//!   scan finds the same findings;
+//!   scan finds the same findings; a result without an http(s) URL (a source
+//!   scanner's file, Nettacker's bare host) also hashes its first location's URI
+//!   and start line and its message, or two findings of one rule in different
+//!   files would be one;
 //! - **seen at**: the run's first invocation's `endTimeUtc` (else `startTimeUtc`).
+//!
+//! The log is read into the few fields above and nothing else: request and
+//! response bodies, code flows, snippets and tool-specific property bags are
+//! skipped as they are parsed (the benchmark's 26 MB log of 100,000 results: the
+//! daemon peaks 168 MiB over idle and keeps 143 MiB, where a whole JSON tree of
+//! it left 626 MiB). Leaves whose type the checks below name (`level`,
+//! `security-severity`, ...) are read as JSON values and checked here, with
+//! their path; a member of the wrong shape is named by serde's path.
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -66,12 +78,185 @@ fn err(path: impl Into<String>, message: impl Into<String>) -> SarifError {
     }
 }
 
-fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
-    let mut cur = v;
-    for p in path {
-        cur = cur.get(*p)?;
+// The parts of SARIF 2.1.0 read here; serde skips every other member unparsed.
+
+/// A member that must be a JSON object (serde's derive would also fill a struct
+/// from an array, element by element).
+#[derive(Default)]
+struct Obj<T>(T);
+
+impl<T> std::ops::Deref for Obj<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
     }
-    cur.as_str().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fields<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Fields<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(Fields(std::marker::PhantomData)).map(Obj)
+    }
+}
+
+#[derive(Deserialize)]
+struct VersionOnly {
+    version: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct LogIn {
+    runs: Option<Vec<Obj<RunIn>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct RunIn {
+    tool: Option<Obj<ToolIn>>,
+    original_uri_base_ids: Option<Map<String, Value>>,
+    invocations: Option<Vec<Obj<InvocationIn>>>,
+    results: Option<Vec<Obj<ResultIn>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ToolIn {
+    driver: Option<Obj<DriverIn>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DriverIn {
+    name: Option<Value>,
+    rules: Option<Vec<Obj<RuleIn>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(
+    default,
+    rename_all = "camelCase",
+    expecting = "a SARIF rule object (reportingDescriptor)"
+)]
+struct RuleIn {
+    id: Option<Value>,
+    name: Option<Value>,
+    short_description: Option<Obj<MessageIn>>,
+    default_configuration: Option<Obj<ConfigurationIn>>,
+    properties: Option<Obj<PropertiesIn>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ConfigurationIn {
+    level: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MessageIn {
+    text: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PropertiesIn {
+    #[serde(rename = "security-severity")]
+    security_severity: Option<Value>,
+    parameter: Option<Value>,
+    param: Option<Value>,
+    #[serde(rename = "parameterName")]
+    parameter_name: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(
+    default,
+    rename_all = "camelCase",
+    expecting = "a SARIF invocation object"
+)]
+struct InvocationIn {
+    end_time_utc: Option<Value>,
+    start_time_utc: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct ResultIn {
+    rule_id: Option<Value>,
+    rule_index: Option<Value>,
+    rule: Option<Obj<RuleRefIn>>,
+    message: Option<Obj<MessageIn>>,
+    level: Option<Value>,
+    locations: Option<Vec<Obj<LocationIn>>>,
+    web_request: Option<Obj<WebRequestIn>>,
+    properties: Option<Obj<PropertiesIn>>,
+    fingerprints: Option<Map<String, Value>>,
+    partial_fingerprints: Option<Map<String, Value>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RuleRefIn {
+    id: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(
+    default,
+    rename_all = "camelCase",
+    expecting = "a SARIF location object"
+)]
+struct LocationIn {
+    physical_location: Option<Obj<PhysicalIn>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(
+    default,
+    rename_all = "camelCase",
+    expecting = "a SARIF physical location object"
+)]
+struct PhysicalIn {
+    artifact_location: Option<Obj<ArtifactIn>>,
+    region: Option<Obj<RegionIn>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(
+    default,
+    rename_all = "camelCase",
+    expecting = "a SARIF artifact location object"
+)]
+struct ArtifactIn {
+    uri: Option<Value>,
+    uri_base_id: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct RegionIn {
+    start_line: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct WebRequestIn {
+    target: Option<Value>,
+    method: Option<Value>,
+}
+
+/// A trimmed, non-empty string value.
+fn text(v: Option<&Value>) -> Option<&str> {
+    v?.as_str().map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// The severity a `security-severity` score or a `level` gives.
@@ -92,8 +277,8 @@ pub fn severity_of(score: Option<f64>, level: Option<&str>) -> Severity {
 }
 
 /// `security-severity` as a number (SARIF producers write it as a string).
-fn score(props: Option<&Value>, path: &str) -> Result<Option<f64>, SarifError> {
-    let Some(v) = props.and_then(|p| p.get("security-severity")) else {
+fn score(props: Option<&Obj<PropertiesIn>>, path: &str) -> Result<Option<f64>, SarifError> {
+    let Some(v) = props.and_then(|p| p.security_severity.as_ref()) else {
         return Ok(None);
     };
     let n = match v {
@@ -112,8 +297,8 @@ fn score(props: Option<&Value>, path: &str) -> Result<Option<f64>, SarifError> {
 
 const LEVELS: &[&str] = &["none", "note", "warning", "error"];
 
-fn level<'a>(v: &'a Value, path: &str) -> Result<Option<&'a str>, SarifError> {
-    match v.get("level") {
+fn level<'a>(v: Option<&'a Value>, path: &str) -> Result<Option<&'a str>, SarifError> {
+    match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if LEVELS.contains(&s.as_str()) => Ok(Some(s)),
         Some(_) => Err(err(
@@ -132,21 +317,30 @@ fn http_url(s: &str) -> Option<String> {
 
 /// The result's URL: its web request's target, else its first location,
 /// resolved against the run's base URIs.
-fn url_of(result: &Value, bases: Option<&Map<String, Value>>) -> Option<String> {
-    if let Some(u) = text(result, &["webRequest", "target"]).and_then(http_url) {
+fn url_of(result: &ResultIn, bases: Option<&Map<String, Value>>) -> Option<String> {
+    if let Some(u) =
+        text(result.web_request.as_ref().and_then(|w| w.target.as_ref())).and_then(http_url)
+    {
         return Some(u);
     }
-    let loc = result.get("locations")?.get(0)?;
-    let artifact = loc.get("physicalLocation")?.get("artifactLocation")?;
-    let uri = text(artifact, &["uri"])?;
+    let artifact = result
+        .locations
+        .as_ref()?
+        .first()?
+        .physical_location
+        .as_ref()?
+        .artifact_location
+        .as_ref()?;
+    let uri = text(artifact.uri.as_ref())?;
     if let Some(u) = http_url(uri) {
         return Some(u);
     }
     let base = artifact
-        .get("uriBaseId")
+        .uri_base_id
+        .as_ref()
         .and_then(Value::as_str)
         .and_then(|id| bases?.get(id))
-        .and_then(|b| text(b, &["uri"]))?;
+        .and_then(|b| text(b.get("uri")))?;
     url::Url::parse(base)
         .ok()?
         .join(uri)
@@ -154,36 +348,70 @@ fn url_of(result: &Value, bases: Option<&Map<String, Value>>) -> Option<String> 
         .and_then(|u| http_url(u.as_str()))
 }
 
-fn first_fingerprint(result: &Value) -> Option<String> {
-    ["fingerprints", "partialFingerprints"]
-        .iter()
-        .filter_map(|k| result.get(*k)?.as_object())
+fn first_fingerprint(result: &ResultIn) -> Option<String> {
+    [&result.fingerprints, &result.partial_fingerprints]
+        .into_iter()
+        .flatten()
         .flat_map(|m| m.iter())
         .find_map(|(k, v)| v.as_str().map(|v| format!("{k}={v}")))
 }
 
-fn time_ms(run: &Value) -> Option<i64> {
-    let inv = run.get("invocations")?.get(0)?;
-    ["endTimeUtc", "startTimeUtc"]
-        .iter()
-        .find_map(|k| text(inv, &[k]))
+fn time_ms(run: &RunIn) -> Option<i64> {
+    let inv = run.invocations.as_ref()?.first()?;
+    [&inv.end_time_utc, &inv.start_time_utc]
+        .into_iter()
+        .find_map(|t| text(t.as_ref()))
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
         .map(|t| t.timestamp_millis())
 }
 
+/// Deserializes `bytes` as `T`, naming where it fails: `body` when it is not
+/// JSON at all, else the JSON path of the first member of the wrong shape.
+fn parse<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, SarifError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
+        let inner = e.inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return err("body", format!("is not JSON: {inner}"));
+        }
+        let path = e.path().to_string();
+        let message = inner
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        match path.as_str() {
+            "." | "" => err("body", "must be a SARIF log (a JSON object)"),
+            _ => err(path, message),
+        }
+    })?;
+    de.end().map_err(|e| {
+        err(
+            "body",
+            format!("is not JSON: {e} (only whitespace may follow the log)"),
+        )
+    })?;
+    Ok(value)
+}
+
 /// Reads a SARIF 2.1.0 log.
 pub fn read(bytes: &[u8]) -> Result<Vec<Run>, SarifError> {
-    let log: Value =
-        serde_json::from_slice(bytes).map_err(|e| err("body", format!("is not JSON: {e}")))?;
-    if !log.is_object() {
+    // The version first (a cheap pass that skips the rest), so a log of another
+    // SARIF version is told so rather than about the first member it shapes
+    // differently.
+    // (A JSON array would also fill a struct, field by field.)
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        parse::<serde::de::IgnoredAny>(bytes)?;
         return Err(err("body", "must be a SARIF log (a JSON object)"));
     }
-    match log.get("version").and_then(Value::as_str) {
-        Some("2.1.0") => {}
+    let VersionOnly { version } = parse(bytes)?;
+    match version.as_ref().map(|v| v.as_str()) {
+        Some(Some("2.1.0")) => {}
         Some(v) => {
             return Err(err(
                 "version",
-                format!("`{v}` is not supported; SARIF 2.1.0 is"),
+                format!("`{}` is not supported; SARIF 2.1.0 is", v.unwrap_or("?")),
             ));
         }
         None => {
@@ -193,47 +421,42 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Run>, SarifError> {
             ));
         }
     }
+    let log: LogIn = parse(bytes)?;
     let runs = log
-        .get("runs")
-        .and_then(Value::as_array)
+        .runs
         .ok_or_else(|| err("runs", "missing or not an array"))?;
     let mut out = Vec::with_capacity(runs.len());
     for (i, run) in runs.iter().enumerate() {
         let at = format!("runs[{i}]");
-        let tool = text(run, &["tool", "driver", "name"])
+        let driver = run.tool.as_ref().and_then(|t| t.driver.as_ref());
+        let tool = text(driver.and_then(|d| d.name.as_ref()))
             .ok_or_else(|| err(format!("{at}.tool.driver.name"), "missing"))?
             .to_owned();
-        let rules: Vec<&Value> = run
-            .pointer("/tool/driver/rules")
-            .and_then(Value::as_array)
-            .map(|r| r.iter().collect())
-            .unwrap_or_default();
-        let bases = run.get("originalUriBaseIds").and_then(Value::as_object);
-        let results = match run.get("results") {
-            None | Some(Value::Null) => &Vec::new(),
-            Some(Value::Array(r)) => r,
-            Some(_) => return Err(err(format!("{at}.results"), "must be an array")),
-        };
+        let rules: &[Obj<RuleIn>] = driver.and_then(|d| d.rules.as_deref()).unwrap_or_default();
+        let bases = run.original_uri_base_ids.as_ref();
+        let results = run.results.as_deref().unwrap_or_default();
         let mut findings = Vec::with_capacity(results.len());
         for (j, result) in results.iter().enumerate() {
             let at = format!("{at}.results[{j}]");
-            if !result.is_object() {
-                return Err(err(at, "must be an object"));
-            }
-            let rule_id = text(result, &["ruleId"]).or_else(|| text(result, &["rule", "id"]));
-            let rule = match result.get("ruleIndex").and_then(Value::as_u64) {
-                Some(k) => Some(*rules.get(k as usize).ok_or_else(|| {
+            let rule_id = text(result.rule_id.as_ref())
+                .or_else(|| text(result.rule.as_ref().and_then(|r| r.id.as_ref())));
+            let rule = match result.rule_index.as_ref().and_then(Value::as_u64) {
+                Some(k) => Some(rules.get(k as usize).ok_or_else(|| {
                     err(
                         format!("{at}.ruleIndex"),
                         format!("no rule {k} in tool.driver.rules"),
                     )
                 })?),
-                None => rule_id
-                    .and_then(|id| rules.iter().copied().find(|r| text(r, &["id"]) == Some(id))),
+                None => {
+                    rule_id.and_then(|id| rules.iter().find(|r| text(r.id.as_ref()) == Some(id)))
+                }
             };
-            let message = text(result, &["message", "text"]);
+            let message = text(result.message.as_ref().and_then(|m| m.text.as_ref()));
             let name = rule
-                .and_then(|r| text(r, &["shortDescription", "text"]).or_else(|| text(r, &["name"])))
+                .and_then(|r| {
+                    text(r.short_description.as_ref().and_then(|d| d.text.as_ref()))
+                        .or_else(|| text(r.name.as_ref()))
+                })
                 .or(rule_id)
                 .or(message)
                 .ok_or_else(|| {
@@ -243,37 +466,61 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Run>, SarifError> {
                     )
                 })?
                 .to_owned();
-            let score = match score(result.get("properties"), &at)? {
+            let score = match score(result.properties.as_ref(), &at)? {
                 Some(s) => Some(s),
                 None => match rule {
-                    Some(r) => score(r.get("properties"), &format!("{at} rule"))?,
+                    Some(r) => score(r.properties.as_ref(), &format!("{at} rule"))?,
                     None => None,
                 },
             };
-            let lvl = match level(result, &at)? {
+            let lvl = match level(result.level.as_ref(), &at)? {
                 Some(l) => Some(l),
                 None => rule
-                    .and_then(|r| r.get("defaultConfiguration"))
-                    .and_then(|c| c.get("level"))
+                    .and_then(|r| r.default_configuration.as_ref())
+                    .and_then(|c| c.level.as_ref())
                     .and_then(Value::as_str),
             };
             let url = url_of(result, bases);
-            let method = text(result, &["webRequest", "method"]).map(str::to_ascii_uppercase);
-            let parameter = ["parameter", "param", "parameterName"]
-                .iter()
-                .find_map(|k| text(result, &["properties", k]))
+            let method = text(result.web_request.as_ref().and_then(|w| w.method.as_ref()))
+                .map(str::to_ascii_uppercase);
+            let parameter = result
+                .properties
+                .as_ref()
+                .and_then(|p| {
+                    [&p.parameter, &p.param, &p.parameter_name]
+                        .into_iter()
+                        .find_map(|v| text(v.as_ref()))
+                })
                 .map(str::to_owned);
             let fingerprint = first_fingerprint(result).unwrap_or_else(|| {
                 let mut h = Sha256::new();
-                for part in [
-                    Some(tool.as_str()),
-                    rule_id.or(Some(&name)),
-                    url.as_deref(),
-                    method.as_deref(),
-                    parameter.as_deref(),
-                ] {
-                    h.update(part.unwrap_or("").as_bytes());
+                let mut part = |p: Option<&str>| {
+                    h.update(p.unwrap_or("").as_bytes());
                     h.update([0]);
+                };
+                part(Some(&tool));
+                part(rule_id.or(Some(&name)));
+                part(url.as_deref());
+                part(method.as_deref());
+                part(parameter.as_deref());
+                if url.is_none() {
+                    let physical = result
+                        .locations
+                        .as_ref()
+                        .and_then(|l| l.first())
+                        .and_then(|l| l.physical_location.as_ref());
+                    let line = physical
+                        .and_then(|p| p.region.as_ref())
+                        .and_then(|r| r.start_line.as_ref())
+                        .and_then(Value::as_u64)
+                        .map(|l| l.to_string());
+                    part(text(
+                        physical
+                            .and_then(|p| p.artifact_location.as_ref())
+                            .and_then(|a| a.uri.as_ref()),
+                    ));
+                    part(line.as_deref());
+                    part(message);
                 }
                 hex::encode(h.finalize())
             });
@@ -298,6 +545,8 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Run>, SarifError> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
     use serde_json::json;
 
@@ -355,6 +604,50 @@ mod tests {
     }
 
     #[test]
+    fn members_it_does_not_read_may_hold_anything() {
+        let log = json!({"version": "2.1.0", "runs": [{
+            "tool": {"driver": {"name": "ZAP", "rules": [{"id": "1", "help": [1, {"x": null}]}]}},
+            "artifacts": "not checked",
+            "results": [{"ruleId": "1", "message": {"text": "m"},
+                         "webResponse": {"body": {"text": "x".repeat(10_000)}, "headers": 7},
+                         "codeFlows": 3, "properties": {"json_event": {"deep": [[["x"]]]}}}]
+        }]});
+        let runs = read(log.to_string().as_bytes()).expect("valid");
+        assert_eq!(runs[0].findings.len(), 1);
+        assert_eq!(runs[0].findings[0].name, "1");
+    }
+
+    #[test]
+    fn findings_without_a_url_are_told_apart_by_where_they_are() {
+        let result = |uri: &str, line: u64, text: &str| {
+            json!({"ruleId": "B602", "level": "error", "message": {"text": text},
+                   "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri},
+                                                       "region": {"startLine": line}}}]})
+        };
+        let log = json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "Bandit"}}, "results": [
+            result("app/a.py", 9, "shell=True"),
+            result("app/b.py", 9, "shell=True"),
+            result("app/a.py", 12, "shell=True"),
+            result("app/a.py", 9, "shell=True, again"),
+            result("app/a.py", 9, "shell=True"),
+        ]}]});
+        let runs = read(log.to_string().as_bytes()).expect("valid");
+        let prints: Vec<&str> = runs[0]
+            .findings
+            .iter()
+            .map(|f| f.fingerprint.as_str())
+            .collect();
+        let distinct: BTreeSet<&str> = prints.iter().copied().collect();
+        assert_eq!(
+            distinct.len(),
+            4,
+            "file, line and message each tell findings apart"
+        );
+        assert_eq!(prints[0], prints[4], "the same result twice is one finding");
+        assert!(runs[0].findings.iter().all(|f| f.url.is_none()));
+    }
+
+    #[test]
     fn the_first_problem_is_named_by_its_path() {
         let bad = |v: Value| read(v.to_string().as_bytes()).expect_err("invalid").path;
         assert_eq!(bad(json!({"runs": []})), "version");
@@ -385,5 +678,36 @@ mod tests {
             "runs[0].results[0].ruleIndex"
         );
         assert_eq!(read(b"[1]").expect_err("not a log").path, "body");
+        assert_eq!(
+            bad(json!({"version": "2.1.0", "runs": [["ZAP"]]})),
+            "runs[0]",
+            "an array is not a run, even with as many elements as a run has fields"
+        );
+        assert_eq!(read(b"{\"version\": ").expect_err("cut short").path, "body");
+        assert_eq!(bad(json!({"version": "2.1.0", "runs": 5})), "runs");
+        let shape = read(
+            run(json!([{"message": {"text": "a"}, "locations": "x"}]))
+                .to_string()
+                .as_bytes(),
+        )
+        .expect_err("locations must be an array");
+        assert_eq!(shape.path, "runs[0].results[0].locations");
+        assert!(
+            shape.message.contains("expected a sequence"),
+            "{}",
+            shape.message
+        );
+        let shape = read(
+            run(json!([{"message": {"text": "a"}, "webRequest": [1]}]))
+                .to_string()
+                .as_bytes(),
+        )
+        .expect_err("webRequest must be an object");
+        assert_eq!(shape.path, "runs[0].results[0].webRequest");
+        assert!(
+            shape.message.contains("expected a JSON object"),
+            "{}",
+            shape.message
+        );
     }
 }

@@ -46,7 +46,7 @@ fn zap_log(ended: &str, results: &[(&str, &str, Option<&str>, &str)]) -> Value {
     })
 }
 
-async fn import(app: &TestApp, log: &Value, query: &str) -> (StatusCode, Value) {
+pub(crate) async fn import(app: &TestApp, log: &Value, query: &str) -> (StatusCode, Value) {
     let req = app
         .request(Method::POST, &format!("{V1}/vulnerabilities/import{query}"))
         .header("Content-Type", "application/sarif+json")
@@ -54,7 +54,7 @@ async fn import(app: &TestApp, log: &Value, query: &str) -> (StatusCode, Value) 
     app.send(req).await
 }
 
-async fn list(app: &TestApp, query: &str) -> Vec<Value> {
+pub(crate) async fn list(app: &TestApp, query: &str) -> Vec<Value> {
     let (status, page) = app
         .get(&format!("{V1}/vulnerabilities?pageSize=500&{query}"))
         .await;

@@ -14,5 +14,6 @@ mod inventory;
 mod nad;
 mod pagination;
 mod remote;
+mod scanners;
 mod scheduler;
 mod sync;

@@ -10,26 +10,7 @@ use std::process::Command;
 use super::Daemon;
 
 fn schemathesis() -> Option<PathBuf> {
-    let found = std::env::var_os("APIHUB_SCHEMATHESIS")
-        .map(PathBuf::from)
-        .or_else(|| {
-            let deps = std::env::var_os("APIHUB_TEST_DEPS")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-deps")
-                });
-            Some(deps.join("venv-schemathesis/bin/st"))
-        })
-        .filter(|p| p.exists());
-    if found.is_none() {
-        let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-        assert!(
-            !ci,
-            "CI=true but schemathesis is missing: tests/run.sh installs it into target/test-deps/venv-schemathesis"
-        );
-        eprintln!("skipping: schemathesis not installed (run tests/run.sh)");
-    }
-    found
+    apihub_connectors::testkit::peers::peer("APIHUB_SCHEMATHESIS", "venv-schemathesis/bin/st")
 }
 
 #[test]
