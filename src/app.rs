@@ -26,6 +26,8 @@ use crate::store::Store;
 use crate::sync::SyncContext;
 
 pub struct App {
+    /// The config file, re-read on `SIGHUP` for the declared importers.
+    config_file: Option<std::path::PathBuf>,
     listener: TcpListener,
     router: Router,
     state: AppState,
@@ -140,10 +142,19 @@ impl App {
                 nad: settings.nad.clone(),
             },
         );
+        let declared = api::apply::reconcile(
+            &state,
+            api::apply::CONFIG_SOURCE,
+            settings.importers.declarations.clone(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("declared importers: {}", e.message))?;
+        log_applied(&declared);
         let listener = TcpListener::bind(settings.server.bind)
             .await
             .with_context(|| format!("binding {}", settings.server.bind))?;
         Ok(App {
+            config_file: settings.source_file.clone(),
             listener,
             router,
             state,
@@ -174,6 +185,11 @@ impl App {
         let addr = self.local_addr();
         tracing::info!(%addr, "Listening.");
         let scheduler = tokio::spawn(self.scheduler.clone().run(stop.clone()));
+        tokio::spawn(reload_on_hangup(
+            self.state.clone(),
+            self.config_file.clone(),
+            stop.clone(),
+        ));
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
         let watchdog = spawn_watchdog(stop.clone());
 
@@ -203,6 +219,74 @@ impl App {
         tracing::info!("Stopped.");
         Ok(())
     }
+}
+
+/// Logs what reconciling the declared importers changed.
+fn log_applied(outcomes: &[api::apply::Outcome]) {
+    use api::apply::Action;
+    let mut unchanged = 0;
+    for o in outcomes {
+        match o.action {
+            Action::Unchanged => unchanged += 1,
+            action => {
+                tracing::info!(importer = %o.importer_id, name = %o.name, ?action, "Declared importer applied.")
+            }
+        }
+    }
+    if !outcomes.is_empty() {
+        tracing::info!(
+            importers = outcomes.len(),
+            unchanged,
+            "Declared importers reconciled."
+        );
+    }
+}
+
+/// On `SIGHUP`, re-reads the config file and reconciles the importers it declares;
+/// a config that no longer loads is logged and changes nothing.
+async fn reload_on_hangup(
+    state: AppState,
+    config_file: Option<std::path::PathBuf>,
+    stop: CancellationToken,
+) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        while stop
+            .run_until_cancelled(hangup.recv())
+            .await
+            .flatten()
+            .is_some()
+        {
+            tracing::info!("SIGHUP: reloading the declared importers.");
+            let loaded = crate::config::Sources::from_process(config_file.as_deref())
+                .and_then(|sources| Settings::load(&sources));
+            let settings = match loaded {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "SIGHUP: the config does not load; nothing changed.");
+                    continue;
+                }
+            };
+            match api::apply::reconcile(
+                &state,
+                api::apply::CONFIG_SOURCE,
+                settings.importers.declarations,
+            )
+            .await
+            {
+                Ok(outcomes) => log_applied(&outcomes),
+                Err(e) => {
+                    tracing::error!(error = %e.message, "SIGHUP: declared importers not applied; nothing changed.")
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (state, config_file, stop);
 }
 
 /// Pings systemd's watchdog at half its interval while serving (`WatchdogSec=`).

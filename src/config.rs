@@ -68,6 +68,9 @@ pub struct Settings {
     pub nad: NadSettings,
     #[serde(default)]
     pub inventory: InventorySettings,
+    /// The config file these settings were read from, if any (`SIGHUP` re-reads it).
+    #[serde(skip)]
+    pub source_file: Option<PathBuf>,
 }
 
 /// The Inventory API (seed 002).
@@ -140,6 +143,18 @@ pub struct ImporterSettings {
     /// file fails (a hung network mount must not stall the run).
     #[serde(default = "default_file_read_timeout_secs")]
     pub file_read_timeout_secs: u64,
+    /// Importers declared as code: a list of create request bodies, reconciled at
+    /// start and on `SIGHUP` (see the README's "Importers as code"). Read from the
+    /// file as written, so parameter names keep their case.
+    #[serde(default)]
+    pub declared: Option<serde::de::IgnoredAny>,
+    /// A folder whose `*.yaml` / `*.yml` files each hold such a list; relative to
+    /// the config file's folder.
+    #[serde(default)]
+    pub declared_dir: Option<PathBuf>,
+    /// Both of the above, read and resolved by [`Settings::load`].
+    #[serde(skip)]
+    pub declarations: Vec<crate::declared::Declaration>,
 }
 
 /// Where synced definitions go.
@@ -225,6 +240,9 @@ impl Default for ImporterSettings {
         ImporterSettings {
             directory_roots: default_directory_roots(),
             file_read_timeout_secs: default_file_read_timeout_secs(),
+            declared: None,
+            declared_dir: None,
+            declarations: Vec::new(),
         }
     }
 }
@@ -472,9 +490,12 @@ impl Settings {
             message,
         };
         let mut builder = config::Config::builder();
-        if let Some(path) = &sources.file {
-            let text = std::fs::read_to_string(path).map_err(|e| invalid(e.to_string()))?;
-            builder = builder.add_source(config::File::from_str(&text, config::FileFormat::Yaml));
+        let text = match &sources.file {
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| invalid(e.to_string()))?),
+            None => None,
+        };
+        if let Some(text) = &text {
+            builder = builder.add_source(config::File::from_str(text, config::FileFormat::Yaml));
         }
         let overrides: HashMap<String, String> = sources
             .env
@@ -493,10 +514,11 @@ impl Settings {
                 .with_list_parse_key("importers.directory_roots")
                 .source(Some(overrides)),
         );
-        let settings: Settings = builder
+        let mut settings: Settings = builder
             .build()
             .and_then(|c| c.try_deserialize())
             .map_err(|e| invalid(e.to_string()))?;
+        settings.source_file = sources.file.clone();
         settings
             .check_tokens()
             .map_err(|e| {
@@ -507,7 +529,25 @@ impl Settings {
                 }
             })
             .map_err(&invalid)?;
-        settings.check().map_err(invalid)?;
+        settings.check().map_err(&invalid)?;
+        let base = sources
+            .file
+            .as_deref()
+            .and_then(Path::parent)
+            .unwrap_or(Path::new("."));
+        let dir = settings
+            .importers
+            .declared_dir
+            .as_ref()
+            .map(|d| base.join(d));
+        let env = |name: &str| sources.env.get(name).cloned();
+        settings.importers.declarations = crate::declared::from_config(
+            sources.file.as_deref(),
+            text.as_deref(),
+            dir.as_deref(),
+            &env,
+        )
+        .map_err(|e| invalid(e.0))?;
         Ok(settings)
     }
 

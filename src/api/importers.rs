@@ -18,7 +18,7 @@ use super::extract::ApiJson;
 use crate::clock::format_ms;
 use crate::importer::{ImporterSpec, ImporterStatus, SyncStatus, UpdateFrequency};
 use crate::secrets::{Rules, SecretError, mask_parameters};
-use crate::store::{ImporterRow, NewImporter, StoreError};
+use crate::store::{ImporterRow, Managed, NewImporter, StoreError};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(trigger_importer))
         .routes(routes!(check_importer))
         .routes(routes!(super::runs::list_runs))
+        .routes(routes!(super::apply::apply_importers))
 }
 
 /// Create or configure an importer. Only `name` is required. Enum values are
@@ -136,7 +137,7 @@ pub fn view(state: &AppState, row: ImporterRow) -> ImporterView {
     }
 }
 
-fn to_spec(state: &AppState, req: ImporterRequest) -> Result<ImporterSpec, ApiError> {
+pub(crate) fn to_spec(state: &AppState, req: ImporterRequest) -> Result<ImporterSpec, ApiError> {
     let spec = ImporterSpec::validate(
         &req.name,
         req.kind,
@@ -220,7 +221,16 @@ async fn create_importer(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<ImporterRequest>,
 ) -> Result<Json<ImporterView>, ApiError> {
-    let mut spec = to_spec(&state, req)?;
+    let spec = to_spec(&state, req)?;
+    Ok(Json(create(&state, spec, None).await?))
+}
+
+/// Creates an importer (through the API, or declared as code when `managed`).
+pub(crate) async fn create(
+    state: &AppState,
+    mut spec: ImporterSpec,
+    managed: Option<Managed>,
+) -> Result<ImporterView, ApiError> {
     let generated = fill_generated(&mut spec, None);
     let id = uuid::Uuid::now_v7().to_string();
     let parameters = state
@@ -229,14 +239,18 @@ async fn create_importer(
         .map_err(|e| ApiError::from(secret_error(e)))?;
     let row = state
         .store
-        .create_importer(id, new_importer(spec, parameters), state.clock.now_ms())
+        .create_importer(
+            id,
+            new_importer(spec, parameters, managed),
+            state.clock.now_ms(),
+        )
         .await?;
     tracing::info!(importer = %row.id, name = %row.name, "Importer created.");
     state.scheduler.changed(&row.id);
-    Ok(Json(reveal(view(&state, row), generated)))
+    Ok(reveal(view(state, row), generated))
 }
 
-fn new_importer(spec: ImporterSpec, parameters: Value) -> NewImporter {
+fn new_importer(spec: ImporterSpec, parameters: Value, managed: Option<Managed>) -> NewImporter {
     NewImporter {
         name: spec.name,
         kind: spec.kind,
@@ -244,6 +258,18 @@ fn new_importer(spec: ImporterSpec, parameters: Value) -> NewImporter {
         update_frequency: spec.update_frequency,
         parameters,
         exclude_empty_specs: spec.exclude_empty_specs,
+        managed,
+    }
+}
+
+/// The 409 a change through the API of an importer declared as code gets.
+fn declared_elsewhere(row: &ImporterRow) -> Result<(), ApiError> {
+    match &row.managed {
+        Some(m) => Err(ApiError::conflict(format!(
+            "importer `{}` is declared in {}; change or remove it there",
+            row.name, m.declared_in
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -270,14 +296,29 @@ async fn get_importer(
     responses((status = 200, description = "Updated", body = ImporterView),
               (status = 400, description = "Invalid input", body = ErrorEnvelope),
               (status = 404, description = "Unknown id", body = ErrorEnvelope),
-              (status = 409, description = "Name already used", body = ErrorEnvelope)))]
+              (status = 409, description = "Name already used, or the importer is declared as code (change it where it is declared)", body = ErrorEnvelope)))]
 async fn configure_importer(
     State(state): State<AppState>,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ImporterRequest>,
 ) -> Result<Json<ImporterView>, ApiError> {
-    let mut spec = to_spec(&state, req)?;
+    let spec = to_spec(&state, req)?;
     let previous = state.store.get_importer(&id).await?;
+    if let Some(row) = &previous {
+        declared_elsewhere(row)?;
+    }
+    Ok(Json(configure(&state, id, spec, previous, None).await?))
+}
+
+/// Replaces an importer's settings (through the API, or declared as code when
+/// `managed`); `previous` is the importer as read before, if it exists.
+pub(crate) async fn configure(
+    state: &AppState,
+    id: String,
+    mut spec: ImporterSpec,
+    previous: Option<ImporterRow>,
+    managed: Option<Managed>,
+) -> Result<ImporterView, ApiError> {
     let generated = fill_generated(&mut spec, previous.as_ref());
     let cipher = state.cipher.clone();
     let owner = id.clone();
@@ -299,36 +340,47 @@ async fn configure_importer(
             .seal_parameters(&owner, Rules::of(kind), &input, Some(&previous.parameters))
             .map_err(secret_error)
     };
-    let result = state
+    let row = state
         .store
         .configure_importer(
             id.clone(),
-            new_importer(spec, Value::Null),
+            new_importer(spec, Value::Null, managed),
             seal,
             state.clock.now_ms(),
         )
-        .await;
-    let row = result?;
+        .await?;
     tracing::info!(importer = %row.id, "Importer configured.");
     state.scheduler.changed(&row.id);
-    Ok(Json(reveal(view(&state, row), generated)))
+    Ok(reveal(view(state, row), generated))
 }
 
 /// Delete an importer. Definitions it imported stay in the inventory.
 #[utoipa::path(delete, path = "/{importerId}", tag = "Importers",
     params(("importerId" = String, Path, description = "Importer id")),
     responses((status = 204, description = "Deleted"),
-              (status = 404, description = "Unknown id", body = ErrorEnvelope)))]
+              (status = 404, description = "Unknown id", body = ErrorEnvelope),
+              (status = 409, description = "The importer is declared as code (remove it where it is declared)", body = ErrorEnvelope)))]
 async fn delete_importer(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if !state.store.delete_importer(&id).await? {
+    if let Some(row) = state.store.get_importer(&id).await? {
+        declared_elsewhere(&row)?;
+    }
+    if !delete(&state, &id).await? {
         return Err(ApiError::not_found("importer", &id));
     }
-    tracing::info!(importer = %id, "Importer deleted.");
-    state.scheduler.deleted(&id);
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes an importer; false when there is none with that id.
+pub(crate) async fn delete(state: &AppState, id: &str) -> Result<bool, ApiError> {
+    if !state.store.delete_importer(id).await? {
+        return Ok(false);
+    }
+    tracing::info!(importer = %id, "Importer deleted.");
+    state.scheduler.deleted(id);
+    Ok(true)
 }
 
 /// Run an importer now. A trigger during a run queues exactly one more run.

@@ -9,6 +9,7 @@
 //! - Auth: `/api/...` requires a token when tokens are configured ([`auth`]);
 //!   health, metrics and the docs do not.
 
+pub mod apply;
 pub mod appsec;
 pub mod auth;
 mod docs;

@@ -9,6 +9,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 mod client;
+mod declared;
 mod inspect;
 mod sync;
 
@@ -84,6 +85,17 @@ pub enum ImporterAction {
     Trigger { importer_id: String },
     /// Delete an importer (its inventory data stays).
     Delete { importer_id: String },
+    /// Make the importers declared in a YAML file (a list of create request
+    /// bodies), or in every `*.yaml` of a folder, exactly the daemon's importers of
+    /// that file: creates, updates and deletes, then prints one line per importer.
+    /// `${VAR}` and `file:PATH` in parameters are resolved here.
+    Apply {
+        /// The YAML file or folder.
+        #[arg(short = 'f', long = "file", value_name = "FILE|DIR")]
+        file: PathBuf,
+    },
+    /// Print the importers as YAML that `apply -f` takes (secrets as `${...}`).
+    Export,
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -133,6 +145,8 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
 async fn importers(url: &str, token: Option<String>, action: ImporterAction) -> anyhow::Result<()> {
     let client = Client::new(url, token)?;
     let out = match action {
+        ImporterAction::Apply { file } => return declared::apply(&client, &file).await,
+        ImporterAction::Export => return declared::export(&client).await,
         ImporterAction::List => client.call(Method::GET, "", None).await?,
         ImporterAction::Create { body } => {
             let text = match body.strip_prefix('@') {

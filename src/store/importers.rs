@@ -27,6 +27,16 @@ pub struct ImporterRow {
     pub trigger_requested_at: Option<i64>,
     /// Counts of the last finished run (JSON of `RunCounts`).
     pub last_run_counts: Option<Value>,
+    /// Set for importers declared as code: see [`Managed`].
+    pub managed: Option<Managed>,
+}
+
+/// An importer declared as code: the declaration set that reconciles it (the
+/// daemon's config, or one `importers apply -f` path) and the file declaring it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Managed {
+    pub by: String,
+    pub declared_in: String,
 }
 
 /// What create and configure write. `parameters` must already be sealed.
@@ -38,11 +48,12 @@ pub struct NewImporter {
     pub update_frequency: Option<UpdateFrequency>,
     pub parameters: Value,
     pub exclude_empty_specs: bool,
+    pub managed: Option<Managed>,
 }
 
 const COLUMNS: &str = "id, name, type, status, freq_unit, freq_value, parameters, \
     exclude_empty_specs, created_at, updated_at, sync_status, last_run_at, \
-    last_run_fail_reason, next_run_at, trigger_requested_at, last_run_counts";
+    last_run_fail_reason, next_run_at, trigger_requested_at, last_run_counts, managed_by, declared_in";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -86,6 +97,16 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ImporterRow> {
             .get::<_, Option<String>>(15)?
             .map(|c| serde_json::from_str(&c).map_err(|e| corrupt("last_run_counts", e)))
             .transpose()?,
+        managed: match (
+            r.get::<_, Option<String>>(16)?,
+            r.get::<_, Option<String>>(17)?,
+        ) {
+            (Some(by), declared_in) => Some(Managed {
+                declared_in: declared_in.unwrap_or_else(|| by.clone()),
+                by,
+            }),
+            (None, _) => None,
+        },
     })
 }
 
@@ -113,8 +134,8 @@ impl Store {
         self.write(move |tx| {
             let inserted = tx.execute(
                 "INSERT INTO importers (id, name, type, status, freq_unit, freq_value, parameters, \
-                 exclude_empty_specs, created_at, updated_at, name_key) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+                 exclude_empty_specs, created_at, updated_at, name_key, managed_by, declared_in) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)",
                 params![
                     id,
                     new.name,
@@ -126,6 +147,8 @@ impl Store {
                     new.exclude_empty_specs,
                     now,
                     name_key(&new.name),
+                    new.managed.as_ref().map(|m| m.by.as_str()),
+                    new.managed.as_ref().map(|m| m.declared_in.as_str()),
                 ],
             );
             match inserted {
@@ -174,7 +197,7 @@ impl Store {
             let updated = tx.execute(
                 "UPDATE importers SET name = ?2, type = ?3, status = ?4, freq_unit = ?5, \
                  freq_value = ?6, parameters = ?7, exclude_empty_specs = ?8, updated_at = ?9, \
-                 name_key = ?10 WHERE id = ?1",
+                 name_key = ?10, managed_by = ?11, declared_in = ?12 WHERE id = ?1",
                 params![
                     id,
                     new.name,
@@ -186,6 +209,8 @@ impl Store {
                     new.exclude_empty_specs,
                     now,
                     name_key(&new.name),
+                    new.managed.as_ref().map(|m| m.by.as_str()),
+                    new.managed.as_ref().map(|m| m.declared_in.as_str()),
                 ],
             );
             match updated {

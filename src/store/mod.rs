@@ -33,7 +33,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 pub use cursor::Cursor;
 pub use export::ExportKind;
 pub use export::ExportRow;
-pub use importers::{ImporterRow, NewImporter};
+pub use importers::{ImporterRow, Managed, NewImporter};
 pub use links::NewLink;
 pub use remote::RemoteTarget;
 pub use runs::{FinishedRun, RunHistory, RunRecord};

@@ -3,6 +3,7 @@
 mod appsec;
 #[cfg(feature = "aws")]
 mod aws;
+mod declared;
 mod docs;
 mod engine;
 mod export;
