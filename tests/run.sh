@@ -153,5 +153,21 @@ if ! command -v deck >/dev/null 2>&1; then
     || log "could not install deck: the Kong judge tests fail under CI=true"
 fi
 
+# promtool (from Debian's prometheus package; only that binary is unpacked, no
+# service is installed), which checks /metrics and the example alert rules.
+prom="$APIHUB_TEST_DEPS/promtool"
+if [ ! -x "$prom/usr/bin/promtool" ]; then
+  log "unpacking promtool from Debian's prometheus package"
+  as_root=""
+  [ "$(id -u)" = 0 ] || as_root="sudo"
+  rm -rf "$prom" && mkdir -p "$prom"
+  (
+    cd "$prom" \
+      && { apt-get download prometheus >&2 2>/dev/null || { $as_root apt-get update -qq >&2 && apt-get download prometheus >&2; }; } \
+      && dpkg-deb -x prometheus_*.deb . && rm -rf prometheus_*.deb usr/bin/prometheus usr/share etc lib var
+  ) || log "could not get promtool: the metrics tests fail under CI=true"
+fi
+export APIHUB_PROMTOOL="$prom/usr/bin/promtool"
+
 log "running cargo test"
 cargo test --workspace "$@"

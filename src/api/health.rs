@@ -46,9 +46,14 @@ pub async fn metrics(State(state): State<AppState>) -> impl axum::response::Into
         Ok(r) => crate::metrics::shadow(&r),
         Err(e) => tracing::warn!(error = %e.message, "Shadow-API gauges not updated."),
     }
-    let body = crate::metrics::handle()
-        .map(|h| h.render())
-        .unwrap_or_default();
+    let importers = match state.store.importer_health().await {
+        Ok(i) => i,
+        Err(e) => {
+            tracing::warn!(error = %e, "Per-importer gauges not read.");
+            Vec::new()
+        }
+    };
+    let body = crate::metrics::render(&importers);
     (
         [(
             axum::http::header::CONTENT_TYPE,

@@ -33,7 +33,7 @@ use axum::response::IntoResponse;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -121,6 +121,7 @@ pub fn router(state: AppState, settings: RouterSettings) -> (Router, serde_json:
 
     let x_request_id = HeaderName::from_static("x-request-id");
     let router = api
+        .route_layer(axum::middleware::from_fn(count_request))
         .merge(SwaggerUi::new("/docs").external_url_unchecked("/openapi.json", document.clone()))
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
@@ -133,7 +134,7 @@ pub fn router(state: AppState, settings: RouterSettings) -> (Router, serde_json:
         ))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(request_span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(SetSensitiveRequestHeadersLayer::new([
@@ -143,4 +144,44 @@ pub fn router(state: AppState, settings: RouterSettings) -> (Router, serde_json:
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid));
     (router, document)
+}
+
+/// Counts an answered request under its route template (only matched routes: a
+/// path no route has is never a label).
+async fn count_request(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let method = req.method().clone();
+    let started = std::time::Instant::now();
+    let res = next.run(req).await;
+    crate::metrics::http_request(
+        method.as_str(),
+        &route,
+        res.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    res
+}
+
+/// Each request's span carries its `x-request-id` (set or propagated by the
+/// layers outside this one), so the request's log lines can be found by the id a
+/// client got back.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        uri = %req.uri().path(),
+        request_id = %id,
+    )
 }

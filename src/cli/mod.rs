@@ -17,10 +17,20 @@ use crate::app::{App, shutdown_signal};
 use crate::config::{Settings, Sources};
 use client::Client;
 
+/// `0.1.0 (commit 1a2b3c4d5e6f, built 2026-12-03)`.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("APIHUB_GIT_COMMIT"),
+    ", built ",
+    env!("APIHUB_BUILD_DATE"),
+    ")"
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "apihub-importer",
-    version,
+    version = LONG_VERSION,
     about = "Pulls API definitions out of API gateways into an API Hub inventory."
 )]
 pub struct Cli {
@@ -101,7 +111,7 @@ pub enum ImporterAction {
 pub async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Version => {
-            println!("apihub-importer {}", env!("CARGO_PKG_VERSION"));
+            println!("apihub-importer {LONG_VERSION}");
             Ok(())
         }
         Command::Validate => validate(cli.config),

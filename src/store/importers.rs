@@ -222,6 +222,36 @@ impl Store {
         .await
     }
 
+    /// Each importer's last outcome and last success, for the `/metrics` gauges.
+    pub async fn importer_health(&self) -> Result<Vec<crate::metrics::ImporterHealth>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, name, type, sync_status, last_success_at FROM importers ORDER BY created_at, id",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    let kind: Option<String> = r.get(2)?;
+                    let sync: String = r.get(3)?;
+                    Ok(crate::metrics::ImporterHealth {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        kind: kind
+                            .and_then(|k| k.parse::<ImporterType>().ok())
+                            .map(|k| k.request_str()),
+                        last_run_ok: match sync.as_str() {
+                            "Completed" => Some(true),
+                            "Failed" => Some(false),
+                            _ => None,
+                        },
+                        last_success_at: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
     pub async fn get_importer(&self, id: &str) -> Result<Option<ImporterRow>, StoreError> {
         let id = id.to_owned();
         self.read(move |c| get(c, &id)).await

@@ -19,6 +19,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/009_appsec.sql")),
         M::up(include_str!("migrations/010_appsec_filters.sql")),
         M::up(include_str!("migrations/011_declared_importers.sql")),
+        M::up(include_str!("migrations/012_last_success.sql")),
     ])
 }
 

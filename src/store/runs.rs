@@ -134,7 +134,8 @@ impl Store {
             let counts = serde_json::to_string(&c).unwrap_or_default();
             tx.execute(
                 "UPDATE importers SET sync_status = ?2, last_run_at = ?3, last_run_fail_reason = ?4, \
-                 last_run_counts = ?5 WHERE id = ?1",
+                 last_run_counts = ?5, \
+                 last_success_at = CASE WHEN ?2 = 'Completed' THEN ?3 ELSE last_success_at END WHERE id = ?1",
                 params![run.importer_id, sync, run.finished_at, run.fail_reason, counts],
             )?;
             tx.execute(

@@ -118,7 +118,10 @@ fn the_readme_configuration_table_matches_the_settings() {
         .collect();
     assert!(rows.len() > 20, "{rows:?}");
     // Values for keys without a default, or whose default is not a literal.
+    let no_declarations = tempfile::tempdir().expect("tempdir");
+    let no_declarations = no_declarations.path().display().to_string();
     let samples = [
+        ("importers.declared_dir", no_declarations.as_str()),
         ("server.auth_tokens", "a-token-of-sixteen-chars"),
         (
             "secrets.key",

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 mod declared;
+mod metrics;
 mod readme;
 mod schemathesis;
 mod secrets;
