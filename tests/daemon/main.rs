@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 mod declared;
 mod metrics;
+mod packaging;
 mod readme;
 mod schemathesis;
 mod secrets;
