@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use reqwest::Method;
 use serde_json::Value;
 
+mod admin;
 mod client;
 mod declared;
 mod inspect;
@@ -77,24 +78,65 @@ pub enum Command {
         /// API token (sent as `Authorization: Bearer`).
         #[arg(long, env = "APIHUB_TOKEN", hide_env_values = true, global = true)]
         token: Option<String>,
+        /// How to print results: tables on a terminal and JSON otherwise (`auto`),
+        /// or always one of them.
+        #[arg(long, short = 'o', value_enum, default_value = "auto", global = true)]
+        output: admin::Output,
         #[command(subcommand)]
         action: ImporterAction,
     },
+    /// Print a shell completion script (`source <(apihub-importer completions bash)`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from these definitions.
+    Man,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum ImporterAction {
-    /// List importers as JSON.
+    /// List importers: name, type, status, schedule, last run and its result.
     List,
+    /// Show one importer (by id or name).
+    Get { importer: String },
     /// Create an importer from a JSON body (seed 000 shape).
     Create {
         /// The JSON body, or `@file` / `@-` to read it from a file or stdin.
         body: String,
     },
+    /// Replace an importer's settings with a JSON body (as `PUT`; secrets sent as
+    /// `********` keep their stored value).
+    Update {
+        /// The importer's id or name.
+        importer: String,
+        /// The JSON body, or `@file` / `@-`.
+        body: String,
+    },
     /// Run an importer now.
-    Trigger { importer_id: String },
+    Trigger {
+        /// The importer's id or name.
+        importer: String,
+        /// Wait for the run, print its outcome, and exit non-zero when it failed.
+        #[arg(long)]
+        wait: bool,
+        /// How long `--wait` waits, in seconds.
+        #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
+        timeout: u64,
+    },
+    /// An importer's runs, newest first.
+    Runs {
+        /// The importer's id or name.
+        importer: String,
+        /// How many runs (1-100).
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// One cheap call to the importer's platform with its credentials; exits
+    /// non-zero when it fails.
+    Check { importer: String },
     /// Delete an importer (its inventory data stays).
-    Delete { importer_id: String },
+    Delete { importer: String },
     /// Make the importers declared in a YAML file (a list of create request
     /// bodies), or in every `*.yaml` of a folder, exactly the daemon's importers of
     /// that file: creates, updates and deletes, then prints one line per importer.
@@ -118,7 +160,23 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Inspect { file, format } => inspect::run(cli.config, &file, format.as_deref()),
         Command::Serve => serve(cli.config).await,
         Command::Sync { importer } => sync::run(cli.config, &importer).await,
-        Command::Importers { url, token, action } => importers(&url, token, action).await,
+        Command::Importers {
+            url,
+            token,
+            output,
+            action,
+        } => importers(&url, token, output, action).await,
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "apihub-importer", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd)
+                .render(&mut std::io::stdout())
+                .map_err(anyhow::Error::from)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -152,35 +210,73 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
     app.run_until_stopped(shutdown_signal()).await
 }
 
-async fn importers(url: &str, token: Option<String>, action: ImporterAction) -> anyhow::Result<()> {
+fn body_arg(body: String) -> anyhow::Result<Value> {
+    let text = match body.strip_prefix('@') {
+        Some("-") => std::io::read_to_string(std::io::stdin())?,
+        Some(path) => std::fs::read_to_string(path)?,
+        None => body,
+    };
+    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("the body is not valid JSON: {e}"))
+}
+
+async fn importers(
+    url: &str,
+    token: Option<String>,
+    output: admin::Output,
+    action: ImporterAction,
+) -> anyhow::Result<()> {
     let client = Client::new(url, token)?;
     let out = match action {
         ImporterAction::Apply { file } => return declared::apply(&client, &file).await,
         ImporterAction::Export => return declared::export(&client).await,
         ImporterAction::List => client.call(Method::GET, "", None).await?,
+        ImporterAction::Get { importer } => {
+            let id = admin::resolve(&client, &importer).await?;
+            client.call(Method::GET, &format!("/{id}"), None).await?
+        }
         ImporterAction::Create { body } => {
-            let text = match body.strip_prefix('@') {
-                Some("-") => std::io::read_to_string(std::io::stdin())?,
-                Some(path) => std::fs::read_to_string(path)?,
-                None => body,
-            };
-            let json: Value = serde_json::from_str(&text)
-                .map_err(|e| anyhow::anyhow!("the body is not valid JSON: {e}"))?;
-            client.call(Method::POST, "", Some(json)).await?
+            client.call(Method::POST, "", Some(body_arg(body)?)).await?
         }
-        ImporterAction::Trigger { importer_id } => {
+        ImporterAction::Update { importer, body } => {
+            let body = body_arg(body)?;
+            let id = admin::resolve(&client, &importer).await?;
             client
-                .call(Method::POST, &format!("/{importer_id}/trigger"), None)
+                .call(Method::PUT, &format!("/{id}"), Some(body))
                 .await?
         }
-        ImporterAction::Delete { importer_id } => {
+        ImporterAction::Trigger {
+            importer,
+            wait,
+            timeout,
+        } => {
+            let id = admin::resolve(&client, &importer).await?;
+            let timeout = std::time::Duration::from_secs(timeout);
+            return admin::trigger(&client, &id, wait, timeout, output).await;
+        }
+        ImporterAction::Runs { importer, limit } => {
+            let id = admin::resolve(&client, &importer).await?;
             client
-                .call(Method::DELETE, &format!("/{importer_id}"), None)
+                .call(Method::GET, &format!("/{id}/runs?limit={limit}"), None)
                 .await?
+        }
+        ImporterAction::Check { importer } => {
+            let id = admin::resolve(&client, &importer).await?;
+            let result = client
+                .call(Method::POST, &format!("/{id}/check"), None)
+                .await?;
+            admin::print(&result, output)?;
+            if result["ok"] != true {
+                anyhow::bail!(
+                    "the check failed: {}",
+                    result["message"].as_str().unwrap_or("no message")
+                );
+            }
+            return Ok(());
+        }
+        ImporterAction::Delete { importer } => {
+            let id = admin::resolve(&client, &importer).await?;
+            client.call(Method::DELETE, &format!("/{id}"), None).await?
         }
     };
-    if !out.is_null() {
-        println!("{}", serde_json::to_string_pretty(&out)?);
-    }
-    Ok(())
+    admin::print(&out, output)
 }
