@@ -445,6 +445,12 @@ pub enum ConfigError {
     Missing(PathBuf),
     #[error("config file {path}: {message}")]
     Invalid { path: String, message: String },
+    #[error("environment variable {var} names no setting (`{key}`): {message}")]
+    Env {
+        var: String,
+        key: String,
+        message: String,
+    },
 }
 
 /// Where the settings come from: the file (if any) and the environment.
@@ -466,6 +472,20 @@ impl Sources {
             env: std::env::vars().collect(),
         })
     }
+}
+
+/// The environment variable an unknown-key error came from, if one did: it is
+/// named by its variable (`APIHUB_SERVER__BNID`), not as if the file had it.
+fn env_culprit(overrides: &HashMap<String, String>, message: &str) -> Option<String> {
+    let mut vars: Vec<&String> = overrides.keys().collect();
+    vars.sort();
+    vars.into_iter()
+        .find(|var| {
+            var.rsplit("__").next().is_some_and(|last| {
+                message.contains(&format!("unknown field `{}`", last.to_lowercase()))
+            })
+        })
+        .cloned()
 }
 
 impl ServerSettings {
@@ -512,12 +532,26 @@ impl Settings {
                 .list_separator(",")
                 .with_list_parse_key("server.auth_tokens")
                 .with_list_parse_key("importers.directory_roots")
-                .source(Some(overrides)),
+                .source(Some(overrides.clone())),
         );
-        let mut settings: Settings = builder
-            .build()
-            .and_then(|c| c.try_deserialize())
-            .map_err(|e| invalid(e.to_string()))?;
+        let mut settings: Settings =
+            builder
+                .build()
+                .and_then(|c| c.try_deserialize())
+                .map_err(|e| {
+                    let message = e.to_string();
+                    match env_culprit(&overrides, &message) {
+                        Some(var) => ConfigError::Env {
+                            key: var
+                                .trim_start_matches(ENV_PREFIX)
+                                .to_lowercase()
+                                .replace("__", "."),
+                            var,
+                            message,
+                        },
+                        None => invalid(message),
+                    }
+                })?;
         settings.source_file = sources.file.clone();
         settings
             .check_tokens()
@@ -672,6 +706,39 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_environment_variable_is_named_as_such() {
+        let env = |pairs: &[(&str, &str)]| Sources {
+            file: None,
+            env: pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        };
+        let e =
+            Settings::load(&env(&[("APIHUB_SERVER__BNID", "127.0.0.1:1")])).expect_err("unknown");
+        assert!(
+            matches!(&e, ConfigError::Env { var, key, .. } if var == "APIHUB_SERVER__BNID" && key == "server.bnid"),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("environment variable APIHUB_SERVER__BNID names no setting"),
+            "{e}"
+        );
+        // A known one, and an unknown key of the file, are not blamed on it.
+        assert!(Settings::load(&env(&[("APIHUB_SERVER__BIND", "127.0.0.1:1")])).is_ok());
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("c.yaml");
+        std::fs::write(&file, "server:\n  bnid: x\n").expect("write");
+        let e = Settings::load(&Sources {
+            file: Some(file),
+            env: Default::default(),
+        })
+        .expect_err("unknown");
+        assert!(matches!(e, ConfigError::Invalid { .. }), "{e}");
+    }
 
     fn load(yaml: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let dir = tempfile::tempdir().expect("tempdir");
