@@ -36,6 +36,30 @@ pub struct App {
     limits: crate::server::Limits,
 }
 
+/// What connectors may use under these settings (`traffic`: the store's, where
+/// `invicti_nad_agent` keeps what agents push).
+pub fn environment(
+    settings: &Settings,
+    traffic: Option<apihub_connectors::nad::importer::Traffic>,
+) -> apihub_connectors::Environment {
+    apihub_connectors::Environment {
+        directory_roots: settings.importers.directory_roots.clone(),
+        max_definition_bytes: settings.normalize.max_input_bytes as u64,
+        file_read_timeout: Duration::from_secs(settings.importers.file_read_timeout_secs),
+        traffic,
+    }
+}
+
+/// Checks what `validate` checks beyond the settings themselves: the declared
+/// importers, against the connectors, before anything is created.
+pub fn check_declared(settings: &Settings) -> anyhow::Result<()> {
+    api::apply::check_declarations(
+        &environment(settings, None),
+        &settings.importers.declarations,
+    )
+    .map_err(|e| anyhow::anyhow!("declared importers: {}", e.message))
+}
+
 /// What every way of running syncs (daemon, `sync` command) is built from.
 pub async fn sync_context(settings: &Settings, clock: Clock) -> anyhow::Result<SyncContext> {
     let store = Store::open(&settings.store)
@@ -64,12 +88,7 @@ pub async fn sync_context(settings: &Settings, clock: Clock) -> anyhow::Result<S
         cipher,
         sink,
         connectors: Arc::new(apihub_connectors::Registry),
-        env: apihub_connectors::Environment {
-            directory_roots: settings.importers.directory_roots.clone(),
-            max_definition_bytes: settings.normalize.max_input_bytes as u64,
-            file_read_timeout: Duration::from_secs(settings.importers.file_read_timeout_secs),
-            traffic: Some(traffic),
-        },
+        env: environment(settings, Some(traffic)),
         limits: settings.normalize.limits(),
         clock,
         run_timeout: Duration::from_secs(settings.scheduler.run_timeout_secs),
@@ -110,6 +129,9 @@ impl App {
         customize: impl FnOnce(&mut SyncContext),
     ) -> anyhow::Result<App> {
         crate::metrics::handle();
+        // Nothing (data folder, database, key file) exists before the whole
+        // configuration, declared importers included, is known to be valid.
+        check_declared(&settings)?;
         let mut ctx = sync_context(&settings, clock.clone()).await?;
         customize(&mut ctx);
         let recovered = ctx.store.recover_interrupted(clock.now_ms()).await?;

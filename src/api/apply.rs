@@ -93,77 +93,114 @@ enum Step {
     Keep(ImporterRow),
 }
 
-/// Makes the importers of `source` exactly `declared`.
-pub async fn reconcile(
-    state: &AppState,
-    source: &str,
+/// A declaration that passed [`check`].
+struct Checked {
+    declared_in: String,
+    spec: ImporterSpec,
+    /// Words an error about this declaration: file, importer, field.
+    at: Box<dyn Fn(ApiError) -> ApiError + Send>,
+}
+
+/// Checks declarations without the store: each is a valid create request whose
+/// parameters its type accepts (in `env`), declares the secrets its type would
+/// generate, and names an importer no other one does. Start runs it before the
+/// store is opened, so a wrong declaration creates nothing.
+fn check(
+    env: &apihub_connectors::Environment,
     declared: Vec<Declaration>,
-) -> Result<Vec<Outcome>, ApiError> {
-    let rows = state.store.list_importers().await?;
-    let mut by_key: BTreeMap<String, ImporterRow> =
-        rows.into_iter().map(|r| (name_key(&r.name), r)).collect();
-    // Plan everything first: one bad declaration changes nothing.
-    let mut steps = Vec::with_capacity(declared.len());
+) -> Result<Vec<Checked>, ApiError> {
+    let mut out = Vec::with_capacity(declared.len());
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for (i, d) in declared.into_iter().enumerate() {
-        let at = |e: ApiError| {
-            let name = d
-                .importer
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("?");
+        let name = d
+            .importer
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_owned();
+        let declared_in = d.declared_in.clone();
+        let at = move |e: ApiError| {
             let field = match e.field.as_deref() {
                 None | Some("") => format!("importers[{i}].importer"),
                 Some(f) => format!("importers[{i}].importer.{f}"),
             };
             let message = e.message.strip_prefix(": ").unwrap_or(&e.message);
             ApiError {
-                message: format!("{}: importer `{name}`: {message}", d.declared_in),
+                message: format!("{declared_in}: importer `{name}`: {message}"),
                 field: Some(field),
                 ..e
             }
         };
-        let req: ImporterRequest = serde_json::from_value(d.importer.clone())
+        let req: ImporterRequest = serde_json::from_value(d.importer)
             .map_err(|e| at(ApiError::invalid("", e.to_string())))?;
-        let spec = to_spec(state, req).map_err(at)?;
+        let spec = to_spec(env, req).map_err(&at)?;
         // A generated secret is shown once, in a create response no one reads here,
         // and a rebuilt database would make another: it belongs in the declaration.
-        if let Some(d) = spec.kind.and_then(apihub_connectors::descriptor)
-            && let Some(name) = d
+        if let Some(desc) = spec.kind.and_then(apihub_connectors::descriptor)
+            && let Some(g) = desc
                 .generated
                 .iter()
                 .find(|g| spec.parameters.get(**g).is_none())
         {
             return Err(at(ApiError::invalid(
-                format!("parameters.{name}"),
+                format!("parameters.{g}"),
                 format!(
-                    "must be declared (for example `{name}: ${{AGENT_TOKEN}}`): a generated one could not be shown"
+                    "must be declared (for example `{g}: ${{AGENT_TOKEN}}`): a generated one could not be shown"
                 ),
             )));
         }
-        let key = name_key(&spec.name);
-        if let Some(other) = seen.insert(key.clone(), d.declared_in.clone()) {
+        if let Some(other) = seen.insert(name_key(&spec.name), d.declared_in.clone()) {
             return Err(at(ApiError::conflict(format!(
                 "declared twice (also in {other})"
             ))));
         }
+        out.push(Checked {
+            declared_in: d.declared_in,
+            spec,
+            at: Box::new(at),
+        });
+    }
+    Ok(out)
+}
+
+/// [`check`] for start-up and `validate`, before anything exists.
+pub fn check_declarations(
+    env: &apihub_connectors::Environment,
+    declared: &[Declaration],
+) -> Result<(), ApiError> {
+    check(env, declared.to_vec()).map(|_| ())
+}
+
+/// Makes the importers of `source` exactly `declared`.
+pub async fn reconcile(
+    state: &AppState,
+    source: &str,
+    declared: Vec<Declaration>,
+) -> Result<Vec<Outcome>, ApiError> {
+    let checked = check(&state.env, declared)?;
+    let rows = state.store.list_importers().await?;
+    let mut by_key: BTreeMap<String, ImporterRow> =
+        rows.into_iter().map(|r| (name_key(&r.name), r)).collect();
+    // Plan everything first: one bad declaration changes nothing.
+    let mut steps = Vec::with_capacity(checked.len());
+    for c in checked {
         let managed = Managed {
             by: source.to_owned(),
-            declared_in: d.declared_in.clone(),
+            declared_in: c.declared_in.clone(),
         };
-        steps.push(match by_key.remove(&key) {
-            None => Step::Create(spec, managed),
+        steps.push(match by_key.remove(&name_key(&c.spec.name)) {
+            None => Step::Create(c.spec, managed),
             Some(row) => {
                 if let Some(m) = row.managed.as_ref().filter(|m| m.by != source) {
-                    return Err(at(ApiError::conflict(format!(
+                    return Err((c.at)(ApiError::conflict(format!(
                         "already declared in {}",
                         m.declared_in
                     ))));
                 }
-                if row.managed.as_ref() == Some(&managed) && same(state, &row, &spec)? {
+                if row.managed.as_ref() == Some(&managed) && same(state, &row, &c.spec)? {
                     Step::Keep(row)
                 } else {
-                    Step::Update(row, spec, managed)
+                    Step::Update(row, c.spec, managed)
                 }
             }
         });

@@ -137,7 +137,10 @@ pub fn view(state: &AppState, row: ImporterRow) -> ImporterView {
     }
 }
 
-pub(crate) fn to_spec(state: &AppState, req: ImporterRequest) -> Result<ImporterSpec, ApiError> {
+pub(crate) fn to_spec(
+    env: &apihub_connectors::Environment,
+    req: ImporterRequest,
+) -> Result<ImporterSpec, ApiError> {
     let spec = ImporterSpec::validate(
         &req.name,
         req.kind,
@@ -147,7 +150,7 @@ pub(crate) fn to_spec(state: &AppState, req: ImporterRequest) -> Result<Importer
         req.exclude_empty_specs,
     )?;
     if let Some(kind) = spec.kind {
-        apihub_connectors::validate_parameters(kind, &spec.parameters, &state.env)?;
+        apihub_connectors::validate_parameters(kind, &spec.parameters, env)?;
     }
     Ok(spec)
 }
@@ -221,7 +224,7 @@ async fn create_importer(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<ImporterRequest>,
 ) -> Result<Json<ImporterView>, ApiError> {
-    let spec = to_spec(&state, req)?;
+    let spec = to_spec(&state.env, req)?;
     Ok(Json(create(&state, spec, None).await?))
 }
 
@@ -302,7 +305,7 @@ async fn configure_importer(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ImporterRequest>,
 ) -> Result<Json<ImporterView>, ApiError> {
-    let spec = to_spec(&state, req)?;
+    let spec = to_spec(&state.env, req)?;
     let previous = state.store.get_importer(&id).await?;
     if let Some(row) = &previous {
         declared_elsewhere(row)?;

@@ -194,7 +194,8 @@ pub(crate) fn load(config: Option<PathBuf>) -> anyhow::Result<Settings> {
 
 fn validate(config: Option<PathBuf>) -> anyhow::Result<()> {
     let sources = Sources::from_process(config.as_deref())?;
-    Settings::load(&sources)?;
+    let settings = Settings::load(&sources)?;
+    crate::app::check_declared(&settings)?;
     let origin = sources
         .file
         .map(|p| p.display().to_string())

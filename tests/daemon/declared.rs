@@ -196,3 +196,36 @@ fn importers_declared_in_the_config_apply_at_start_and_on_sighup() {
     );
     assert_eq!(exported.len(), 3);
 }
+
+#[test]
+fn a_wrong_declaration_stops_the_start_before_anything_is_created() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let path = write_config(
+        dir,
+        "importers:\n  declared:\n    - name: docs\n      type: directory\n      updateFrequency: {unit: fortnightly, value: 1}\n      parameters: {path: ./specs}\n",
+    );
+    let config = path.display().to_string();
+    let out = cli(&["validate", "--config", &config], &[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("importer `docs`") && err.contains("fortnightly"),
+        "{err}"
+    );
+    let out = Command::new(BIN)
+        .args(["serve", "--config", &config])
+        .current_dir(dir)
+        .output()
+        .expect("serve");
+    assert!(!out.status.success(), "serve must refuse it");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("declared importers") && err.contains("fortnightly"),
+        "{err}"
+    );
+    assert!(
+        !dir.join("data").exists(),
+        "no data folder, database or key file was made"
+    );
+}
