@@ -33,10 +33,18 @@ fn filter(settings: &LogSettings) -> EnvFilter {
     filter
 }
 
+/// Colours only for a person at a terminal, and never with `NO_COLOR` set
+/// (no-color.org): a journal or a file gets plain text.
+fn ansi() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 pub fn init(settings: &LogSettings) {
     let filter = filter(settings);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi())
         .with_writer(std::io::stderr);
     // A second init (tests that start several apps) is harmless; ignore it.
     let _ = match settings.format {

@@ -153,7 +153,8 @@ fn print_table(headers: &[&str], rows: Vec<Vec<String>>) {
 }
 
 /// Triggers a run; with `wait`, waits for it and prints its outcome, failing
-/// when the run failed.
+/// when the run failed. The run waited for is the first one newer than the
+/// newest before the trigger (a trigger during a run queues one more).
 pub async fn trigger(
     client: &Client,
     id: &str,
@@ -161,7 +162,12 @@ pub async fn trigger(
     timeout: Duration,
     output: Output,
 ) -> anyhow::Result<()> {
-    let before = client.call(Method::GET, &format!("/{id}"), None).await?;
+    let newest = |runs: &Value| runs["runs"][0].clone();
+    let before = newest(
+        &client
+            .call(Method::GET, &format!("/{id}/runs?limit=1"), None)
+            .await?,
+    );
     client
         .call(Method::POST, &format!("/{id}/trigger"), None)
         .await?;
@@ -169,38 +175,41 @@ pub async fn trigger(
         return Ok(());
     }
     let deadline = Instant::now() + timeout;
-    let importer = loop {
-        let now = client.call(Method::GET, &format!("/{id}"), None).await?;
-        let idle = now["extras"]["runState"] == "idle" && now["extras"]["triggerPending"] != true;
-        if idle && now["lastRunDate"] != before["lastRunDate"] {
+    let run = loop {
+        let now = newest(
+            &client
+                .call(Method::GET, &format!("/{id}/runs?limit=1"), None)
+                .await?,
+        );
+        let finished = now["status"].as_str().is_some_and(|s| s != "Running");
+        if finished && now["runId"] != before["runId"] {
             break now;
         }
         if Instant::now() > deadline {
             anyhow::bail!("the run did not finish within {} s", timeout.as_secs());
         }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    let counts = &importer["extras"]["lastRunCounts"];
+    let importer = client.call(Method::GET, &format!("/{id}"), None).await?;
+    let counts = &run["counts"];
     if output.table() {
         println!(
             "{}: {} at {} (created {}, updated {}, unchanged {}, failed {})",
             s(&importer["name"]),
-            s(&importer["syncStatus"]),
-            s(&importer["lastRunDate"]),
+            s(&run["status"]),
+            s(&run["finishedAt"]),
             s(&counts["created"]),
             s(&counts["updated"]),
             s(&counts["unchanged"]),
             s(&counts["failed"]),
         );
     } else {
-        println!("{}", serde_json::to_string_pretty(&importer)?);
+        println!("{}", serde_json::to_string_pretty(&run)?);
     }
-    if importer["syncStatus"] == "Failed" {
+    if run["status"] == "Failed" {
         anyhow::bail!(
             "the run failed: {}",
-            importer["lastRunFailReason"]
-                .as_str()
-                .unwrap_or("no reason given")
+            run["failReason"].as_str().unwrap_or("no reason given")
         );
     }
     Ok(())

@@ -140,6 +140,7 @@ pub async fn sync_once(
         other => other?,
     };
     let span = tracing::info_span!("importer.sync", importer = %importer.id, run = %run_id, r#type = kind.request_str(), trigger = %trigger);
+    span.in_scope(|| tracing::info!(name = %importer.name, "Sync started."));
     metrics::gauge!(m::RUNS_IN_FLIGHT).increment(1.0);
     let mut report = run(ctx, &importer, kind, &run_id, &control, progress)
         .instrument(span.clone())
@@ -163,15 +164,31 @@ pub async fn sync_once(
         Err(e) => return Err(e.into()),
     }
     record_metrics(kind, &report);
+    let c = report.counts;
+    let duration_ms = report.elapsed.as_millis() as u64;
     span.in_scope(|| match report.status() {
         RunStatus::Completed => tracing::info!(
-            discovered = report.counts.discovered,
-            created = report.counts.created,
-            updated = report.counts.updated,
-            unchanged = report.counts.unchanged,
+            discovered = c.discovered,
+            created = c.created,
+            updated = c.updated,
+            unchanged = c.unchanged,
+            skipped_empty = c.skipped_empty,
+            skipped = c.skipped,
+            failed = c.failed,
+            missing = c.missing,
+            duration_ms,
             "Sync completed."
         ),
         _ => tracing::warn!(
+            discovered = c.discovered,
+            created = c.created,
+            updated = c.updated,
+            unchanged = c.unchanged,
+            skipped_empty = c.skipped_empty,
+            skipped = c.skipped,
+            failed = c.failed,
+            missing = c.missing,
+            duration_ms,
             reason = report.fail_reason().unwrap_or_default(),
             "Sync failed."
         ),

@@ -91,6 +91,12 @@ impl Report {
         outcome: ItemOutcome,
         message: Option<String>,
     ) {
+        tracing::debug!(
+            item = key,
+            ?outcome,
+            note = message.as_deref().unwrap_or(""),
+            "Item synced."
+        );
         let c = &mut self.counts;
         c.discovered += 1;
         match outcome {

@@ -108,9 +108,9 @@ fn importers_by_name_with_tables_json_and_a_waiting_trigger() {
     assert!(!failed.status.success());
     let err = String::from_utf8_lossy(&failed.stderr);
     assert!(err.contains("the run failed:"), "{err}");
-    let json_out: Value =
-        serde_json::from_slice(&failed.stdout).expect("piped: the importer as JSON");
-    assert_eq!(json_out["syncStatus"], "Failed");
+    let json_out: Value = serde_json::from_slice(&failed.stdout).expect("piped: the run as JSON");
+    assert_eq!(json_out["status"], "Failed");
+    assert!(json_out["failReason"].is_string(), "{json_out}");
 
     let runs = ok(&cli(&[
         "importers",

@@ -234,4 +234,48 @@ async fn metrics_to_alert_on_and_logs_to_find_a_request_by() {
         line["span"]["request_id"], "req-metrics-test-4711",
         "{line}"
     );
+    assert!(
+        line["latency_ms"].is_number() && line["status"] == 200,
+        "a number, for JSON logs: {line}"
+    );
+    // A run logs its start, and its end with every count and its duration.
+    let events: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let of = |message: &str| events.iter().filter(|e| e["message"] == message).count();
+    assert_eq!(
+        (
+            of("Sync started."),
+            of("Sync completed."),
+            of("Sync failed.")
+        ),
+        (2, 1, 1),
+        "{logs}"
+    );
+    let done = events
+        .iter()
+        .find(|e| e["message"] == "Sync completed.")
+        .expect("completed");
+    for k in [
+        "discovered",
+        "created",
+        "updated",
+        "unchanged",
+        "skipped_empty",
+        "skipped",
+        "failed",
+        "missing",
+        "duration_ms",
+    ] {
+        assert!(done[k].is_number(), "{k} in {done}");
+    }
+    assert_eq!(done["created"], 1);
+    assert!(
+        events
+            .iter()
+            .any(|e| e["message"] == "Item synced." && e["level"] == "DEBUG"),
+        "items at debug"
+    );
+    assert!(!logs.contains('\u{1b}'), "no colour codes in a log file");
 }
