@@ -166,29 +166,27 @@ pub async fn sync_once(
     record_metrics(kind, &report);
     let c = report.counts;
     let duration_ms = report.elapsed.as_millis() as u64;
+    // The end of a run, with every count and the duration, at `$level`.
+    macro_rules! finished {
+        ($level:ident, $($extra:tt)*) => {
+            tracing::$level!(
+                discovered = c.discovered,
+                created = c.created,
+                updated = c.updated,
+                unchanged = c.unchanged,
+                skipped_empty = c.skipped_empty,
+                skipped = c.skipped,
+                failed = c.failed,
+                missing = c.missing,
+                duration_ms,
+                $($extra)*
+            )
+        };
+    }
     span.in_scope(|| match report.status() {
-        RunStatus::Completed => tracing::info!(
-            discovered = c.discovered,
-            created = c.created,
-            updated = c.updated,
-            unchanged = c.unchanged,
-            skipped_empty = c.skipped_empty,
-            skipped = c.skipped,
-            failed = c.failed,
-            missing = c.missing,
-            duration_ms,
-            "Sync completed."
-        ),
-        _ => tracing::warn!(
-            discovered = c.discovered,
-            created = c.created,
-            updated = c.updated,
-            unchanged = c.unchanged,
-            skipped_empty = c.skipped_empty,
-            skipped = c.skipped,
-            failed = c.failed,
-            missing = c.missing,
-            duration_ms,
+        RunStatus::Completed => finished!(info, "Sync completed."),
+        _ => finished!(
+            warn,
             reason = report.fail_reason().unwrap_or_default(),
             "Sync failed."
         ),

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 #[path = "daemon.rs"]
 mod daemon;
 
-use daemon::{Daemon, measure, rss_kib};
+use daemon::{Daemon, measure, peak_rss, rss_kib};
 
 const V1: &str = "/api/inventory/v1";
 const RULES: [(&str, &str); 5] = [
@@ -65,23 +65,6 @@ async fn import(http: &reqwest::Client, base: &str, body: Vec<u8>) -> (Value, f6
     assert!(resp.status().is_success(), "import: {}", resp.status());
     let summary: Value = resp.json().await.expect("summary");
     (summary, t.elapsed().as_secs_f64())
-}
-
-/// Runs `work` while sampling the daemon's RSS every 5 ms; the peak in KiB.
-async fn peak_rss<T>(pid: u32, work: impl std::future::Future<Output = T>) -> (T, u64) {
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = stop.clone();
-    let sampler = std::thread::spawn(move || {
-        let mut peak = 0;
-        while !flag.load(std::sync::atomic::Ordering::Relaxed) {
-            peak = peak.max(rss_kib(pid));
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        peak
-    });
-    let out = work.await;
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    (out, sampler.join().expect("sampler"))
 }
 
 fn mib(kib: u64) -> f64 {

@@ -159,30 +159,22 @@ async fn main() {
     // Export: time and peak RSS sampled every 5 ms while it streams.
     let idle = rss_kib(pid);
     for kind in ["targets", "operations"] {
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let flag = stop.clone();
-        let sampler = std::thread::spawn(move || {
-            let mut peak = 0;
-            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
-                peak = peak.max(rss_kib(pid));
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            peak
-        });
         let t = Instant::now();
-        let mut resp = http
-            .post(format!("{base}{INVENTORY}/export"))
-            .json(&serde_json::json!({"exportType": kind, "format": "csv"}))
-            .send()
-            .await
-            .expect("export");
-        let mut bytes = 0usize;
-        while let Some(chunk) = resp.chunk().await.expect("chunk") {
-            bytes += chunk.len();
-        }
+        let (bytes, peak) = daemon::peak_rss(pid, async {
+            let mut resp = http
+                .post(format!("{base}{INVENTORY}/export"))
+                .json(&serde_json::json!({"exportType": kind, "format": "csv"}))
+                .send()
+                .await
+                .expect("export");
+            let mut bytes = 0usize;
+            while let Some(chunk) = resp.chunk().await.expect("chunk") {
+                bytes += chunk.len();
+            }
+            bytes
+        })
+        .await;
         let secs = t.elapsed().as_secs_f64();
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        let peak = sampler.join().expect("sampler");
         println!(
             "\nCSV export of all {kind}: {:.1} MB in {secs:.2} s ({:.0} MB/s); daemon RSS idle {:.1} MiB, peak {:.1} MiB (+{:.1} MiB)",
             bytes as f64 / 1e6,

@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
-use super::{BIN, Daemon};
+use super::{BIN, good_and_gone};
 
 fn cli(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().expect("run the CLI")
@@ -26,31 +26,9 @@ fn ok(out: &Output) -> String {
 fn importers_by_name_with_tables_json_and_a_waiting_trigger() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
+    let (daemon, _) = good_and_gone(dir, ["Good Docs", "gone docs"]);
     let specs = dir.join("specs");
-    std::fs::create_dir_all(specs.join("good")).expect("specs");
-    std::fs::create_dir_all(specs.join("gone")).expect("specs");
-    std::fs::write(
-        specs.join("good/api.json"),
-        r#"{"openapi": "3.0.0", "info": {"title": "Good", "version": "1"}, "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}}"#,
-    )
-    .expect("spec");
-    let daemon = Daemon::start_with(
-        dir,
-        &format!("importers:\n  directory_roots: [{}]\n", specs.display()),
-    );
     let url = daemon.base.as_str();
-    for (name, folder) in [("Good Docs", "good"), ("gone docs", "gone")] {
-        let body = json!({"name": name, "type": "directory", "status": "inactive",
-                          "parameters": {"path": specs.join(folder).display().to_string()}});
-        ok(&cli(&[
-            "importers",
-            "create",
-            &body.to_string(),
-            "--url",
-            url,
-        ]));
-    }
-    std::fs::remove_dir_all(specs.join("gone")).expect("remove");
 
     // By name, any case; piped output is JSON.
     let got: Value =

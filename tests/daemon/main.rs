@@ -117,6 +117,48 @@ impl Drop for Daemon {
     }
 }
 
+/// A daemon with two inactive `directory` importers made through the CLI, named
+/// `names`: the first reads a folder with one OpenAPI document, the second a
+/// folder removed after it was made (its runs fail). Returns their ids.
+pub(crate) fn good_and_gone(dir: &Path, names: [&str; 2]) -> (Daemon, [String; 2]) {
+    let specs = dir.join("specs");
+    std::fs::create_dir_all(specs.join("good")).expect("specs");
+    std::fs::create_dir_all(specs.join("gone")).expect("specs");
+    std::fs::write(
+        specs.join("good/api.json"),
+        r#"{"openapi": "3.0.0", "info": {"title": "Good", "version": "1"}, "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}}"#,
+    )
+    .expect("spec");
+    let daemon = Daemon::start_with(
+        dir,
+        &format!("importers:\n  directory_roots: [{}]\n", specs.display()),
+    );
+    let ids = [(names[0], "good"), (names[1], "gone")].map(|(name, folder)| {
+        // Inactive: no scheduled run; each runs when a test triggers it.
+        let body = json!({"name": name, "type": "directory", "status": "inactive",
+                          "parameters": {"path": specs.join(folder).display().to_string()}});
+        let out = Command::new(BIN)
+            .args([
+                "importers",
+                "create",
+                &body.to_string(),
+                "--url",
+                &daemon.base,
+            ])
+            .output()
+            .expect("create");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let made: Value = serde_json::from_slice(&out.stdout).expect("json");
+        made["importerId"].as_str().expect("id").to_owned()
+    });
+    std::fs::remove_dir_all(specs.join("gone")).expect("remove");
+    (daemon, ids)
+}
+
 fn listening_addr(line: &str) -> Option<String> {
     let v: Value = serde_json::from_str(line).ok()?;
     (v["message"] == "Listening.").then(|| v["addr"].as_str().map(str::to_owned))?

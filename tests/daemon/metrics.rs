@@ -12,9 +12,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use apihub_connectors::testkit::peers::peer;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::{BIN, Daemon};
+use super::{BIN, good_and_gone};
 
 fn cli(args: &[&str]) -> Value {
     let out = Command::new(BIN).args(args).output().expect("run the CLI");
@@ -71,30 +71,8 @@ async fn metrics_to_alert_on_and_logs_to_find_a_request_by() {
     };
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
-    let specs = dir.join("specs");
-    std::fs::create_dir_all(specs.join("good")).expect("specs");
-    std::fs::create_dir_all(specs.join("gone")).expect("specs");
-    std::fs::write(
-        specs.join("good/api.json"),
-        r#"{"openapi": "3.0.0", "info": {"title": "Good", "version": "1"}, "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}}"#,
-    )
-    .expect("spec");
-    let daemon = Daemon::start_with(
-        dir,
-        &format!("importers:\n  directory_roots: [{}]\n", specs.display()),
-    );
+    let (daemon, [good, bad]) = good_and_gone(dir, ["good docs", "gone \"docs\""]);
     let base = daemon.base.clone();
-    let create = |name: &str, folder: &str| -> String {
-        // Inactive: no scheduled run; each runs once, when triggered below.
-        let body = json!({"name": name, "type": "directory", "status": "inactive",
-                          "parameters": {"path": specs.join(folder).display().to_string()}});
-        let made = cli(&["importers", "create", &body.to_string(), "--url", &base]);
-        made["importerId"].as_str().expect("id").to_owned()
-    };
-    let good = create("good docs", "good");
-    let bad = create("gone \"docs\"", "gone");
-    // The folder goes away after the importer was made: its runs fail.
-    std::fs::remove_dir_all(specs.join("gone")).expect("remove");
     for id in [&good, &bad] {
         cli(&["importers", "trigger", id, "--url", &base]);
     }
