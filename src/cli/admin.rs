@@ -48,7 +48,7 @@ pub async fn resolve(client: &Client, id_or_name: &str) -> anyhow::Result<String
                 .is_some_and(|n| crate::text::name_key(n) == key)
         })
         .and_then(|i| i["importerId"].as_str().map(str::to_owned))
-        .with_context(|| format!("no importer has the id or name `{id_or_name}`"))
+        .with_context(|| format!("404 Not Found: no importer has the id or name `{id_or_name}`"))
 }
 
 pub fn print(value: &Value, output: Output) -> anyhow::Result<()> {
