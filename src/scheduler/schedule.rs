@@ -108,6 +108,9 @@ mod tests {
             "only {} distinct minutes",
             per_minute.len()
         );
-        assert!(busiest <= 6, "{busiest} importers in one minute");
+        // 1,000 ids over 1,440 minutes is about 0.7 a minute: a minute with 10 or
+        // more happens by chance about once in 200,000 runs, while phases that
+        // cluster (a poor hash, the v7 ids' shared time prefix) make dozens.
+        assert!(busiest <= 9, "{busiest} importers in one minute");
     }
 }
