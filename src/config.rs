@@ -136,7 +136,8 @@ pub struct SchedulerSettings {
 #[serde(deny_unknown_fields)]
 pub struct ImporterSettings {
     /// Folders the `directory` importer type may read (an importer's `path` must
-    /// resolve inside one of them).
+    /// resolve inside one of them). Relative ones written in the config file are
+    /// read next to it, as are `store.path`, `secrets.key_file` and `declared_dir`.
     #[serde(default = "default_directory_roots")]
     pub directory_roots: Vec<PathBuf>,
     /// How long reading one file of a `directory` importer may take before that
@@ -148,8 +149,7 @@ pub struct ImporterSettings {
     /// file as written, so parameter names keep their case.
     #[serde(default)]
     pub declared: Option<serde::de::IgnoredAny>,
-    /// A folder whose `*.yaml` / `*.yml` files each hold such a list; relative to
-    /// the config file's folder.
+    /// A folder whose `*.yaml` / `*.yml` files each hold such a list.
     #[serde(default)]
     pub declared_dir: Option<PathBuf>,
     /// Both of the above, read and resolved by [`Settings::load`].
@@ -498,6 +498,11 @@ impl ServerSettings {
     }
 }
 
+/// The folder relative paths of a config file are read against.
+pub fn folder_of(file: &Path) -> &Path {
+    file.parent().unwrap_or(Path::new("."))
+}
+
 impl Settings {
     pub fn load(sources: &Sources) -> Result<Settings, ConfigError> {
         let origin = sources
@@ -564,25 +569,64 @@ impl Settings {
             })
             .map_err(&invalid)?;
         settings.check().map_err(&invalid)?;
-        let base = sources
-            .file
+        let doc: Option<serde_json::Value> = text
             .as_deref()
-            .and_then(Path::parent)
-            .unwrap_or(Path::new("."));
-        let dir = settings
-            .importers
-            .declared_dir
-            .as_ref()
-            .map(|d| base.join(d));
+            .map(serde_yaml::from_str)
+            .transpose()
+            .map_err(|e| invalid(e.to_string()))?;
+        if let (Some(file), Some(doc)) = (&sources.file, &doc) {
+            settings.resolve_written_paths(folder_of(file), doc, &overrides);
+        }
         let env = |name: &str| sources.env.get(name).cloned();
         settings.importers.declarations = crate::declared::from_config(
-            sources.file.as_deref(),
-            text.as_deref(),
-            dir.as_deref(),
+            sources.file.as_deref().zip(doc.as_ref()),
+            settings.importers.declared_dir.as_deref(),
             &env,
         )
         .map_err(|e| invalid(e.0))?;
         Ok(settings)
+    }
+
+    /// A relative path written in the config file means "next to this file", so a
+    /// config keeps working from any working directory (`--config /etc/…`, a test
+    /// harness, a unit's `WorkingDirectory`); built-in defaults and `APIHUB_*`
+    /// variables are not written in the file and stay relative to the working
+    /// directory, as command-line flags are.
+    fn resolve_written_paths(
+        &mut self,
+        folder: &Path,
+        doc: &serde_json::Value,
+        overrides: &HashMap<String, String>,
+    ) {
+        let written = |key: &str| {
+            let var = format!("{ENV_PREFIX}{}", key.replace('.', "__").to_uppercase());
+            let in_file = key
+                .split('.')
+                .try_fold(doc, |node, part| node.get(part))
+                .is_some_and(|v| !v.is_null());
+            in_file && !overrides.contains_key(&var)
+        };
+        let join = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = folder.join(&*p);
+            }
+        };
+        if written("store.path") {
+            join(&mut self.store.path);
+        }
+        if written("secrets.key_file")
+            && let Some(p) = self.secrets.key_file.as_mut()
+        {
+            join(p);
+        }
+        if written("importers.declared_dir")
+            && let Some(p) = self.importers.declared_dir.as_mut()
+        {
+            join(p);
+        }
+        if written("importers.directory_roots") {
+            self.importers.directory_roots.iter_mut().for_each(join);
+        }
     }
 
     /// API tokens must be real ones: an empty list item (`APIHUB_SERVER__AUTH_TOKENS=""`,
@@ -622,6 +666,13 @@ impl Settings {
             return Err(format!(
                 "inventory.organization_id `{id}` must be a UUID (such as 3f2b6c1e-8d4a-4b7e-9c2f-1a5d7e9b0c3d)"
             ));
+        }
+        if let Some(key) = &self.secrets.key
+            && !key.expose_secret().trim().is_empty()
+        {
+            crate::secrets::decode_key(key.expose_secret()).map_err(|e| {
+                format!("secrets.key: {e} (make one with `openssl rand -base64 32`)")
+            })?;
         }
         if self.store.pool_size == 0 {
             return Err("store.pool_size must be at least 1".into());
@@ -828,6 +879,75 @@ mod tests {
     }
 
     /// Every YAML file we ship must load (Omicron's `test_repo_configs_are_valid`).
+    #[test]
+    fn relative_paths_in_the_file_are_read_next_to_it_and_the_rest_in_the_working_directory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("conf").join("c.yaml");
+        std::fs::create_dir_all(dir.path().join("conf/declared")).expect("mkdir");
+        std::fs::write(
+            &file,
+            "store: {path: ../state/hub.db}\nsecrets: {key_file: keys/k}\n\
+             importers: {directory_roots: [specs, /abs/specs], declared_dir: declared}\n",
+        )
+        .expect("write");
+        let load = |env: &[(&str, &str)]| {
+            Settings::load(&Sources {
+                file: Some(file.clone()),
+                env: env
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            })
+            .expect("valid")
+        };
+        let conf = dir.path().join("conf");
+        let s = load(&[]);
+        assert_eq!(s.store.path, conf.join("../state/hub.db"));
+        assert_eq!(s.data_dir(), conf.join("../state"));
+        assert_eq!(s.secrets.key_file, Some(conf.join("keys/k")));
+        assert_eq!(
+            s.importers.directory_roots,
+            [conf.join("specs"), PathBuf::from("/abs/specs")]
+        );
+        assert_eq!(s.importers.declared_dir, Some(conf.join("declared")));
+        // A variable is not written in the file: its path is the caller's, as given.
+        let s = load(&[
+            ("APIHUB_STORE__PATH", "run/hub.db"),
+            ("APIHUB_IMPORTERS__DIRECTORY_ROOTS", "a,b"),
+        ]);
+        assert_eq!(s.store.path, PathBuf::from("run/hub.db"));
+        assert_eq!(
+            s.importers.directory_roots,
+            [PathBuf::from("a"), PathBuf::from("b")]
+        );
+        assert_eq!(s.secrets.key_file, Some(conf.join("keys/k")));
+        // Defaults stay relative to the working directory.
+        let s = load_ok("log: {level: info}\n");
+        assert_eq!(s.store.path, PathBuf::from("./data/apihub.db"));
+        assert_eq!(s.importers.directory_roots, [PathBuf::from("./specs")]);
+    }
+
+    fn load_ok(yaml: &str) -> Settings {
+        load(yaml, &[]).unwrap_or_else(|e| panic!("{yaml}: {e}"))
+    }
+
+    #[test]
+    fn a_malformed_secret_key_is_a_settings_error_naming_it() {
+        for (key, says) in [
+            ("not base64!!", "not valid base64"),
+            ("c2hvcnQ=", "5 bytes, not 32"),
+        ] {
+            let e = load("log: {level: info}\n", &[("APIHUB_SECRETS__KEY", key)])
+                .expect_err(key)
+                .to_string();
+            assert!(e.contains("secrets.key") && e.contains(says), "{e}");
+        }
+        assert!(
+            load("secrets: {key: ''}\n", &[]).is_ok(),
+            "empty means unset"
+        );
+    }
+
     #[test]
     fn shipped_configs_are_valid() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");

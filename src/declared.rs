@@ -49,22 +49,24 @@ fn fail(message: impl Into<String>) -> DeclaredError {
 }
 
 /// The declarations of a daemon's config: the file's `importers.declared` list
-/// (`config_text` is the file as written: keys keep their case) and each YAML file
-/// of `declared_dir`, in file name order.
+/// (`config` is the file and its document as written: keys keep their case) and
+/// each YAML file of `declared_dir`, in file name order.
 pub fn from_config(
-    config_file: Option<&Path>,
-    config_text: Option<&str>,
+    config: Option<(&Path, &Value)>,
     declared_dir: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<Declaration>, DeclaredError> {
     let mut out = Vec::new();
-    if let (Some(file), Some(text)) = (config_file, config_text) {
-        let doc: Value =
-            serde_yaml::from_str(text).map_err(|e| fail(format!("{}: {e}", file.display())))?;
-        if let Some(list) = doc.get("importers").and_then(|i| i.get("declared")) {
-            let origin = format!("importers.declared in {}", file.display());
-            out.extend(entries(list.clone(), &origin, folder_of(file), env)?);
-        }
+    if let Some((file, doc)) = config
+        && let Some(list) = doc.get("importers").and_then(|i| i.get("declared"))
+    {
+        let origin = format!("importers.declared in {}", file.display());
+        out.extend(entries(
+            list.clone(),
+            &origin,
+            crate::config::folder_of(file),
+            env,
+        )?);
     }
     if let Some(dir) = declared_dir {
         out.extend(from_folder(dir, env)?);
@@ -82,10 +84,6 @@ pub fn from_path(
     } else {
         from_file(path, env)
     }
-}
-
-fn folder_of(file: &Path) -> &Path {
-    file.parent().unwrap_or(Path::new("."))
 }
 
 fn from_folder(
@@ -115,7 +113,12 @@ fn from_file(
         .map_err(|e| fail(format!("cannot read {}: {e}", file.display())))?;
     let list: Value =
         serde_yaml::from_str(&text).map_err(|e| fail(format!("{}: {e}", file.display())))?;
-    entries(list, &file.display().to_string(), folder_of(file), env)
+    entries(
+        list,
+        &file.display().to_string(),
+        crate::config::folder_of(file),
+        env,
+    )
 }
 
 fn entries(

@@ -84,15 +84,7 @@ impl Cipher {
             Some(k) if !k.is_empty() => k.to_owned(),
             _ => read_or_create_key_file(key_file)?,
         };
-        let bytes = B64
-            .decode(encoded.as_bytes())
-            .map_err(|_| SecretError::Key("not valid base64".into()))?;
-        if bytes.len() != 32 {
-            return Err(SecretError::Key(format!(
-                "must decode to 32 bytes, got {}",
-                bytes.len()
-            )));
-        }
+        let bytes = decode_key(&encoded).map_err(SecretError::Key)?;
         Ok(Cipher {
             aead: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)),
         })
@@ -331,6 +323,18 @@ pub fn has_sealed(stored: &Value, key: &str) -> bool {
     stored.get(key).and_then(sealed_blob).is_some()
 }
 
+/// The 32 key bytes of a base64 key, or what is wrong with it (also checked with
+/// the settings, so a bad `secrets.key` stops the start before anything is created).
+pub fn decode_key(encoded: &str) -> Result<Vec<u8>, String> {
+    let bytes = B64
+        .decode(encoded.trim().as_bytes())
+        .map_err(|_| "not valid base64".to_owned())?;
+    if bytes.len() != 32 {
+        return Err(format!("{} bytes, not 32", bytes.len()));
+    }
+    Ok(bytes)
+}
+
 fn read_or_create_key_file(path: &Path) -> Result<String, SecretError> {
     match std::fs::read_to_string(path) {
         Ok(s) => {
@@ -517,6 +521,6 @@ mod tests {
         let err = Cipher::load(Some(&key), &dir.path().join("k"))
             .err()
             .expect("must fail");
-        assert!(err.to_string().contains("32 bytes"), "{err}");
+        assert!(err.to_string().contains("5 bytes, not 32"), "{err}");
     }
 }

@@ -2,25 +2,9 @@
 //! `runs`, `trigger --wait` (exit status follows the run), tables and JSON; and
 //! the completion script and man page generated from the same definitions.
 
-use std::process::{Command, Output};
-
 use serde_json::{Value, json};
 
-use super::{BIN, good_and_gone};
-
-fn cli(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("run the CLI")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use super::{cli, good_and_gone, ok};
 
 #[test]
 fn importers_by_name_with_tables_json_and_a_waiting_trigger() {

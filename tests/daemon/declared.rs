@@ -4,29 +4,15 @@
 //! `delete` and `export` against the running daemon.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{BIN, Daemon, write_config};
-
-fn cli(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .envs(env.iter().copied())
-        .output()
-        .expect("run the CLI")
-}
+use super::{BIN, Daemon, cli, ok, ok_json, write_config};
 
 fn list(base: &str) -> Vec<Value> {
-    let out = cli(&["importers", "list", "--url", base], &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let body: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let body = ok_json(&cli(&["importers", "list", "--url", base]));
     body["importers"].as_array().expect("importers").clone()
 }
 
@@ -73,7 +59,7 @@ fn importers_declared_in_the_config_apply_at_start_and_on_sighup() {
 
     // An unresolved reference: `validate` says which importer and field.
     let path = write_config(dir, &config(&specs, true));
-    let out = cli(&["validate", "--config", &path.display().to_string()], &[]);
+    let out = cli(&["validate", "--config", &path.display().to_string()]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -107,11 +93,11 @@ fn importers_declared_in_the_config_apply_at_start_and_on_sighup() {
     // The file changes; SIGHUP applies it: `docs` updated, `old` deleted.
     docs_yaml(dir, "hourly");
     write_config(dir, &config(&specs, false));
-    let ok = Command::new("kill")
+    let hup = Command::new("kill")
         .args(["-HUP", &daemon.pid()])
         .status()
         .expect("kill");
-    assert!(ok.success());
+    assert!(hup.success());
     let deadline = Instant::now() + Duration::from_secs(15);
     let after = loop {
         let now = list(&daemon.base);
@@ -134,7 +120,7 @@ fn importers_declared_in_the_config_apply_at_start_and_on_sighup() {
         .and_then(|d| d["importerId"].as_str())
         .expect("id")
         .to_owned();
-    let out = cli(&["importers", "delete", &id, "--url", &daemon.base], &[]);
+    let out = cli(&["importers", "delete", &id, "--url", &daemon.base]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("409") && err.contains("docs.yaml"), "{err}");
@@ -148,16 +134,14 @@ fn importers_declared_in_the_config_apply_at_start_and_on_sighup() {
     .expect("team.yaml");
     let team_str = team.display().to_string();
     let apply = || {
-        let out = cli(
-            &["importers", "apply", "-f", &team_str, "--url", &daemon.base],
-            &[],
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        ok(&cli(&[
+            "importers",
+            "apply",
+            "-f",
+            &team_str,
+            "--url",
+            &daemon.base,
+        ]))
     };
     let first = apply();
     assert!(
@@ -175,13 +159,8 @@ fn importers_declared_in_the_config_apply_at_start_and_on_sighup() {
     );
 
     // `export`: YAML that `apply -f` takes, secrets as references.
-    let out = cli(&["importers", "export", "--url", &daemon.base], &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let exported: Vec<Value> = serde_yaml::from_slice(&out.stdout).expect("YAML");
+    let out = ok(&cli(&["importers", "export", "--url", &daemon.base]));
+    let exported: Vec<Value> = serde_yaml::from_str(&out).expect("YAML");
     let edge = exported
         .iter()
         .find(|e| e["name"] == "edge")
@@ -206,7 +185,7 @@ fn a_wrong_declaration_stops_the_start_before_anything_is_created() {
         "importers:\n  declared:\n    - name: docs\n      type: directory\n      updateFrequency: {unit: fortnightly, value: 1}\n      parameters: {path: ./specs}\n",
     );
     let config = path.display().to_string();
-    let out = cli(&["validate", "--config", &config], &[]);
+    let out = cli(&["validate", "--config", &config]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

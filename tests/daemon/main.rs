@@ -2,7 +2,7 @@
 //! same database, SIGTERM with requests in flight, and what reaches the logs.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -46,10 +46,15 @@ impl Daemon {
     }
 
     /// Starts the daemon with `extra` config and these environment variables.
-    // The child is owned by `Daemon`, whose `Drop` kills and waits for it.
-    #[allow(clippy::zombie_processes)]
     fn start_env(dir: &Path, extra: &str, env: &[(&str, &str)]) -> Daemon {
         let config = write_config(dir, extra);
+        Self::spawn(&config, dir, env)
+    }
+
+    /// `serve --config config` in `dir` (its log there too), once it listens.
+    // The child is owned by `Daemon`, whose `Drop` kills and waits for it.
+    #[allow(clippy::zombie_processes)]
+    fn spawn(config: &Path, dir: &Path, env: &[(&str, &str)]) -> Daemon {
         let log = dir.join(format!(
             "daemon-{}.log",
             std::time::SystemTime::now()
@@ -60,7 +65,7 @@ impl Daemon {
         let child = Command::new(BIN)
             .current_dir(dir)
             .args(["serve", "--config"])
-            .arg(&config)
+            .arg(config)
             .env("RUST_LOG", "debug")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
@@ -117,6 +122,28 @@ impl Drop for Daemon {
     }
 }
 
+/// The command-line client run with `args`, as it exited.
+pub(crate) fn cli(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().expect("run the CLI")
+}
+
+/// The output of a run that must succeed (else the test fails showing both streams).
+pub(crate) fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The JSON answer of a run that must succeed.
+pub(crate) fn ok_json(out: &Output) -> Value {
+    let text = ok(out);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
 /// A daemon with two inactive `directory` importers made through the CLI, named
 /// `names`: the first reads a folder with one OpenAPI document, the second a
 /// folder removed after it was made (its runs fail). Returns their ids.
@@ -137,22 +164,13 @@ pub(crate) fn good_and_gone(dir: &Path, names: [&str; 2]) -> (Daemon, [String; 2
         // Inactive: no scheduled run; each runs when a test triggers it.
         let body = json!({"name": name, "type": "directory", "status": "inactive",
                           "parameters": {"path": specs.join(folder).display().to_string()}});
-        let out = Command::new(BIN)
-            .args([
-                "importers",
-                "create",
-                &body.to_string(),
-                "--url",
-                &daemon.base,
-            ])
-            .output()
-            .expect("create");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let made: Value = serde_json::from_slice(&out.stdout).expect("json");
+        let made = ok_json(&cli(&[
+            "importers",
+            "create",
+            &body.to_string(),
+            "--url",
+            &daemon.base,
+        ]));
         made["importerId"].as_str().expect("id").to_owned()
     });
     std::fs::remove_dir_all(specs.join("gone")).expect("remove");
@@ -265,6 +283,41 @@ fn empty_and_placeholder_tokens_are_refused_by_validate_and_serve() {
         !dir.path().join("data").exists(),
         "nothing is created for a bad config"
     );
+}
+
+#[test]
+fn paths_in_the_config_file_are_read_next_to_it_and_nothing_is_made_for_a_bad_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("etc");
+    let elsewhere = dir.path().join("cwd");
+    std::fs::create_dir_all(&conf).expect("mkdir");
+    std::fs::create_dir_all(&elsewhere).expect("mkdir");
+    let config = conf.join("c.yaml");
+    std::fs::write(
+        &config,
+        "server: {bind: 127.0.0.1:0}\nstore: {path: state/hub.db}\nlog: {format: json}\n",
+    )
+    .expect("write");
+    let out = Command::new(BIN)
+        .current_dir(&elsewhere)
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env("APIHUB_SECRETS__KEY", "c2hvcnQ=")
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a 5-byte key was accepted");
+    assert!(err.contains("secrets.key: 5 bytes, not 32"), "{err}");
+    assert!(
+        !conf.join("state").exists(),
+        "nothing is created for a bad key"
+    );
+
+    let mut daemon = Daemon::spawn(&config, &elsewhere, &[]);
+    assert!(conf.join("state/hub.db").is_file(), "{}", daemon.logs());
+    assert!(conf.join("state/secret.key").is_file());
+    assert!(!elsewhere.join("state").exists());
+    assert!(daemon.terminate().success());
 }
 
 #[tokio::test]

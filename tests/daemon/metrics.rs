@@ -14,17 +14,7 @@ use std::time::{Duration, Instant};
 use apihub_connectors::testkit::peers::peer;
 use serde_json::Value;
 
-use super::{BIN, good_and_gone};
-
-fn cli(args: &[&str]) -> Value {
-    let out = Command::new(BIN).args(args).output().expect("run the CLI");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
-}
+use super::{cli, good_and_gone, ok, ok_json};
 
 fn promtool(bin: &Path, args: &[&str], stdin: Option<&str>, cwd: &Path) -> (bool, String) {
     let mut child = Command::new(bin)
@@ -74,11 +64,11 @@ async fn metrics_to_alert_on_and_logs_to_find_a_request_by() {
     let (daemon, [good, bad]) = good_and_gone(dir, ["good docs", "gone \"docs\""]);
     let base = daemon.base.clone();
     for id in [&good, &bad] {
-        cli(&["importers", "trigger", id, "--url", &base]);
+        ok(&cli(&["importers", "trigger", id, "--url", &base]));
     }
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let list = cli(&["importers", "list", "--url", &base]);
+        let list = ok_json(&cli(&["importers", "list", "--url", &base]));
         let done = list["importers"]
             .as_array()
             .expect("importers")
