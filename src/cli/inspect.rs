@@ -1,12 +1,13 @@
 //! `apihub-importer inspect <file>`: what the normalizer makes of a definition,
 //! as JSON for users and scripts. Exits non-zero with the reason for input it
-//! rejects.
+//! rejects, and for a definition it reads but finds invalid (the summary is still
+//! printed, so a CI step can show what is wrong).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use apihub_connectors::DefinitionFormat;
-use apihub_connectors::normalize::{Hints, NormalizedDefinition, normalize};
+use apihub_connectors::normalize::{Hints, NormalizedDefinition, Severity, normalize};
 use serde_json::{Value, json};
 
 pub fn run(config: Option<PathBuf>, file: &Path, format: Option<&str>) -> anyhow::Result<()> {
@@ -33,6 +34,18 @@ pub fn run(config: Option<PathBuf>, file: &Path, format: Option<&str>) -> anyhow
     let normalized = normalize(bytes, &hints, &limits)
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     println!("{}", serde_json::to_string_pretty(&summary(&normalized))?);
+    if !normalized.valid() {
+        let errors = normalized
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        anyhow::bail!(
+            "{}: not a valid definition ({errors} error{} in `warnings`)",
+            file.display(),
+            if errors == 1 { "" } else { "s" }
+        );
+    }
     Ok(())
 }
 

@@ -529,6 +529,25 @@ fn inspect_prints_the_summary_and_fails_on_bad_input() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("declared format wsdl"));
 
     let dir = tempfile::tempdir().expect("tempdir");
+    // Read but invalid: the summary is printed and the exit status says so.
+    let invalid = dir.path().join("invalid.json");
+    std::fs::write(
+        &invalid,
+        r#"{"openapi": "3.0.0", "paths": {"/a": {"get": {}}}}"#,
+    )
+    .expect("write");
+    let out = Command::new(BIN)
+        .arg("inspect")
+        .arg(&invalid)
+        .output()
+        .expect("run");
+    assert!(!out.status.success(), "an invalid definition exited 0");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json summary");
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["operationsCount"], 1);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a valid definition (2 errors"), "{err}");
+
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"openapi\": \"3.0.0\", ").expect("write");
     let out = Command::new(BIN)
