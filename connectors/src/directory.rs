@@ -53,7 +53,7 @@ const LISTING_DEADLINE: Duration = Duration::from_secs(120);
 pub static DESCRIPTOR: Descriptor =
     Descriptor::new::<DirectoryParameters>(ImporterType::Directory, &[], &[], build);
 
-/// `parameters` of a `directory` importer (an extension beyond seed 000).
+/// `parameters` of a `directory` importer: definition files in a folder.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DirectoryParameters {

@@ -15,6 +15,13 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    pub const ALL: [ErrorKind; 4] = [
+        ErrorKind::Config,
+        ErrorKind::Auth,
+        ErrorKind::Transient,
+        ErrorKind::Protocol,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Config => "config",

@@ -11,20 +11,20 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(
         title = "apihub-importer",
-        description = "Importers API (seed 000), API Hub inventory (seed 001), Inventory API (seed 002), health and metrics of the apihub-importer daemon."
+        description = "The apihub-importer daemon: importers that pull API definitions from gateways on a schedule, the API Hub inventory they fill, the Inventory API of applications, assets and vulnerabilities, and health and metrics."
     ),
     modifiers(&Security),
     components(schemas(crate::api::traffic::TrafficExchange)),
     security(("xAuth" = []), ("bearer" = [])),
     tags(
         (name = "Importers", description = "Integrations that pull API definitions from gateways on a schedule."),
-        (name = "API Targets", description = "The embedded API Hub inventory (seed 001): targets, definitions, operations."),
+        (name = "API Targets", description = "The API Hub inventory: API targets, their definitions and operations."),
         (name = "Links", description = "Links from API targets to DAST scan targets."),
         (name = "Export", description = "Inventory downloads as CSV, JSON or XML."),
-        (name = "Applications", description = "Inventory API (seed 002): applications group related assets."),
-        (name = "Assets", description = "Inventory API (seed 002): scan targets and repositories."),
-        (name = "Vulnerabilities", description = "Inventory API (seed 002): findings on assets, and the import of scanners' SARIF logs."),
-        (name = "Collections", description = "Inventory API (seed 002): applications grouped by business unit, team, region, ..."),
+        (name = "Applications", description = "Inventory API: applications group related assets."),
+        (name = "Assets", description = "Inventory API: scan targets and repositories."),
+        (name = "Vulnerabilities", description = "Inventory API: findings on assets, and the import of scanners' SARIF logs."),
+        (name = "Collections", description = "Inventory API: applications grouped by business unit, team, region, ..."),
         (name = "Health", description = "Liveness and readiness; no authentication."),
     )
 )]
@@ -57,6 +57,7 @@ impl Modify for Security {
 /// - request bodies refuse unknown fields (`additionalProperties: false`);
 /// - names follow `text::name_pattern`;
 /// - an importer without a type cannot be `Active`;
+/// - answer fields whose values are a fixed set (held as strings) are enums;
 /// - the vulnerability list's enum lists are comma lists of the enum values, and
 ///   its times a date or an RFC 3339 time.
 ///
@@ -69,7 +70,9 @@ pub fn finish(openapi: &utoipa::openapi::OpenApi, env: &apihub_connectors::Envir
     name_rules(&mut doc);
     parameters_by_type(&mut doc, env);
     enum_lists(&mut doc);
+    closed_sets(&mut doc);
     links(&mut doc);
+    crate::api::examples::add(&mut doc, env);
     doc
 }
 
@@ -93,6 +96,26 @@ fn enum_list_pattern(values: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join("|");
     format!("^ *(?:{one}) *(?:, *(?:{one}) *)*$")
+}
+
+fn closed_sets(doc: &mut Value) {
+    use apihub_connectors::{DefinitionFormat, ErrorKind};
+    let formats: Vec<&str> = DefinitionFormat::ALL.iter().map(|f| f.as_str()).collect();
+    let kinds: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+    for (schema, field, values, nullable) in [
+        ("DefinitionView", "format", &formats, false),
+        ("TargetView", "definitionFormat", &formats, false),
+        ("CheckResult", "kind", &kinds, true),
+    ] {
+        let property = &mut doc["components"]["schemas"][schema]["properties"][field];
+        if property.is_object() {
+            let mut values: Vec<Value> = values.iter().map(|v| json!(v)).collect();
+            if nullable {
+                values.push(Value::Null);
+            }
+            property["enum"] = Value::Array(values);
+        }
+    }
 }
 
 fn enum_lists(doc: &mut Value) {
@@ -145,7 +168,7 @@ fn links(doc: &mut Value) {
         &'a [&'a str],
         &'a [(&'a str, &'a str)],
     );
-    let table: [Link; 7] = [
+    let table: [Link; 8] = [
         (
             IMPORTERS,
             "post",
@@ -174,6 +197,16 @@ fn links(doc: &mut Value) {
             &[
                 ("apiTargetId", "$response.body#/id"),
                 ("definitionId", "$response.body#/definitions/0/id"),
+            ],
+        ),
+        (
+            "/api/apihub/v1/inventory/api-targets/{apiTargetId}",
+            "get",
+            "200",
+            &["exclude_operation"],
+            &[
+                ("apiTargetId", "$response.body#/target/id"),
+                ("operationId", "$response.body#/operations/0/id"),
             ],
         ),
         (
@@ -224,6 +257,7 @@ fn links(doc: &mut Value) {
         for op in targets {
             let wanted: &[&str] = match *op {
                 "definition_content" | "replace_definition" => &["apiTargetId", "definitionId"],
+                "exclude_operation" => &["apiTargetId", "operationId"],
                 _ => &[
                     "importerId",
                     "apiTargetId",

@@ -52,8 +52,8 @@ pub struct ImporterRequest {
     #[serde(default)]
     pub update_frequency: Option<UpdateFrequency>,
     /// Connection parameters of the type: the `<Type>Parameters` schema of each
-    /// type with a connector (`AwsApiGatewayParameters`, `DirectoryParameters`, ...);
-    /// any object for the others. Secret values (`writeOnly`) are stored encrypted
+    /// type (`AwsApiGatewayParameters`, `DirectoryParameters`, ...); any object
+    /// for a type this build does not include. Secret values (`writeOnly`) are stored encrypted
     /// and returned as `********`; sending `********` back keeps the stored secret.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
@@ -83,7 +83,7 @@ pub struct ImporterRequest {
     extras: Option<serde::de::IgnoredAny>,
 }
 
-/// An importer as the seed's list example shows it, plus `excludeEmptySpecs`.
+/// An importer: its settings (secrets masked), schedule and last run.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImporterView {

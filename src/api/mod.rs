@@ -14,6 +14,7 @@ pub mod appsec;
 pub mod auth;
 mod docs;
 pub mod error;
+mod examples;
 pub mod extract;
 mod health;
 pub mod importers;

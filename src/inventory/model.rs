@@ -132,7 +132,7 @@ pub struct TargetPage {
     pub previous_page: Option<String>,
 }
 
-/// The body of `POST /links`, as seed 001 shows it.
+/// A link from an API target to a scan target of a DAST scanner.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LinkRequest {

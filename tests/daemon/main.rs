@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 mod cli;
 mod declared;
+mod examples;
 mod metrics;
 mod packaging;
 mod readme;

@@ -15,7 +15,8 @@ use crate::appsec::rules;
 use crate::appsec::{Application, ApplicationPage};
 use crate::store::appsec::{ApplicationPatch, NewApplication};
 
-/// An application to create (the seed's fields, and its assets and collections).
+/// An application to create: its name, description and tags, and the assets and
+/// collections it belongs with.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ApplicationRequest {
