@@ -34,6 +34,7 @@ pub mod appsec;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod declared;
 pub mod importer;
 pub mod inventory;

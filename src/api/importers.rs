@@ -206,7 +206,9 @@ fn secret_error(e: SecretError) -> StoreError {
 /// List all importers.
 #[utoipa::path(get, path = "", tag = "Importers",
     responses((status = 200, description = "Every importer", body = ImporterList)))]
-async fn list_importers(State(state): State<AppState>) -> Result<Json<ImporterList>, ApiError> {
+pub(crate) async fn list_importers(
+    State(state): State<AppState>,
+) -> Result<Json<ImporterList>, ApiError> {
     let rows = state.store.list_importers().await?;
     Ok(Json(ImporterList {
         importers: rows.into_iter().map(|r| view(&state, r)).collect(),
@@ -281,7 +283,7 @@ fn declared_elsewhere(row: &ImporterRow) -> Result<(), ApiError> {
     params(("importerId" = String, Path, description = "Importer id")),
     responses((status = 200, description = "The importer", body = ImporterView),
               (status = 404, description = "Unknown id", body = ErrorEnvelope)))]
-async fn get_importer(
+pub(crate) async fn get_importer(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<ImporterView>, ApiError> {
@@ -392,7 +394,7 @@ pub(crate) async fn delete(state: &AppState, id: &str) -> Result<bool, ApiError>
     responses((status = 204, description = "Run requested"),
               (status = 404, description = "Unknown id", body = ErrorEnvelope),
               (status = 409, description = "Importer is pending or has no type", body = ErrorEnvelope)))]
-async fn trigger_importer(
+pub(crate) async fn trigger_importer(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -431,7 +433,7 @@ pub struct CheckResult {
     params(("importerId" = String, Path, description = "Importer id")),
     responses((status = 200, description = "How the check went", body = CheckResult),
               (status = 404, description = "Unknown id", body = ErrorEnvelope)))]
-async fn check_importer(
+pub(crate) async fn check_importer(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<CheckResult>, ApiError> {

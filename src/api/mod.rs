@@ -111,6 +111,7 @@ pub fn router(state: AppState, settings: RouterSettings) -> (Router, serde_json:
         .routes(routes!(health::readyz))
         .routes(routes!(health::metrics));
     let env = state.env.clone();
+    let console = crate::console::router(state.clone(), settings.tokens.clone());
     let (api, openapi) = OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
         .merge(protected)
         .merge(agents)
@@ -123,6 +124,7 @@ pub fn router(state: AppState, settings: RouterSettings) -> (Router, serde_json:
     let router = api
         .route_layer(axum::middleware::from_fn(count_request))
         .merge(SwaggerUi::new("/docs").external_url_unchecked("/openapi.json", document.clone()))
+        .merge(console)
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(CatchPanicLayer::custom(|_| {

@@ -20,6 +20,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/010_appsec_filters.sql")),
         M::up(include_str!("migrations/011_declared_importers.sql")),
         M::up(include_str!("migrations/012_last_success.sql")),
+        M::up(include_str!("migrations/013_recent_runs.sql")),
     ])
 }
 

@@ -203,6 +203,20 @@ impl Store {
     }
 
     /// One page of an importer's runs, newest first.
+    /// The latest runs of every importer, newest first (the console's overview).
+    pub async fn recent_runs(&self, limit: u32) -> Result<Vec<RunRecord>, StoreError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {COLUMNS} FROM sync_runs ORDER BY started_at DESC, id DESC LIMIT ?1"
+            ))?;
+            let rows = stmt
+                .query_map([limit], from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
     pub async fn list_runs(
         &self,
         importer_id: &str,

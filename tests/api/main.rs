@@ -3,6 +3,7 @@
 mod appsec;
 #[cfg(feature = "aws")]
 mod aws;
+mod console;
 mod declared;
 mod docs;
 mod engine;

@@ -4,7 +4,7 @@
 pub(crate) mod export;
 mod links;
 pub mod shadow;
-mod targets;
+pub(crate) mod targets;
 mod upload;
 
 pub use upload::{REPLAYED, REPLAYED_REQUEST};

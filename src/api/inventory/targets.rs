@@ -21,23 +21,23 @@ use crate::store::{ListQuery, TargetPatch};
 pub struct ListParams {
     /// Page size, 1-500 (default 20).
     #[param(minimum = 1, maximum = 500)]
-    limit: Option<u32>,
+    pub(crate) limit: Option<u32>,
     /// `0` (or absent) for the first page, then `nextPage` / `previousPage`.
     /// Cursors are opaque; one made for another `sort` is refused.
-    cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
     /// Case-insensitive substring of the name (at most 255 characters, no
     /// control characters).
     #[param(max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
-    search: Option<String>,
+    pub(crate) search: Option<String>,
     /// `name`, `createdAt`, `modifiedAt`, `lastScanned`, `lastScanStatus`,
     /// `definitionFormat` or `operationsCount`; prefix `-` for descending
     /// (default `createdAt`).
     #[param(
         pattern = r"^(-?(name|createdAt|modifiedAt|lastScanned|lastScanStatus|definitionFormat|operationsCount))?$"
     )]
-    sort: Option<String>,
+    pub(crate) sort: Option<String>,
     /// Only hidden (`true`) or only visible (`false`) targets; default both.
-    is_hidden: Option<bool>,
+    pub(crate) is_hidden: Option<bool>,
 }
 
 /// List API targets.

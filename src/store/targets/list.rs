@@ -14,6 +14,21 @@ impl Store {
         let cursor = Cursor::decode(q.cursor.as_deref(), &q.sort.spec())?;
         self.read(move |c| list(c, &q, cursor)).await
     }
+
+    /// How many targets there are of each definition format, most first.
+    pub async fn format_totals(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT definition_format, COUNT(*) FROM api_targets \
+                 GROUP BY definition_format ORDER BY COUNT(*) DESC, definition_format",
+            )?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
 }
 
 /// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
