@@ -183,5 +183,27 @@ if [ ! -x "$prom/usr/bin/promtool" ]; then
 fi
 export APIHUB_PROMTOOL="$prom/usr/bin/promtool"
 
+# Debian's Chromium and ChromeDriver drive the console's browser tests
+# (tests/browser.rs); axe-core (npm) checks each page there for accessibility.
+if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+  log "installing Debian's chromium and chromium-driver"
+  as_root=""
+  [ "$(id -u)" = 0 ] || as_root="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $as_root apt-get install -y -qq chromium chromium-driver >&2 \
+    || { $as_root apt-get update -qq >&2 && $as_root apt-get install -y -qq chromium chromium-driver >&2; } \
+    || log "could not install chromium: the browser tests fail under CI=true"
+fi
+if command -v chromedriver >/dev/null 2>&1; then
+  APIHUB_CHROMEDRIVER="$(command -v chromedriver)"
+  export APIHUB_CHROMEDRIVER
+fi
+axe="$APIHUB_TEST_DEPS/axe-core-4.14.1"
+if [ ! -f "$axe/node_modules/axe-core/axe.min.js" ]; then
+  log "installing axe-core@4.14.1 from npm"
+  npm install --silent --no-audit --no-fund --prefix "$axe" axe-core@4.14.1 >&2
+fi
+export APIHUB_AXE="$axe/node_modules/axe-core/axe.min.js"
+
 log "running cargo test"
 cargo test --workspace "$@"

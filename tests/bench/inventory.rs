@@ -1,6 +1,7 @@
 //! Inventory benchmark: 100,000 targets × 10 operations in a real daemon process;
 //! latency of `GET /api-targets?limit=20` (first page, deep page, search, sorts) and
-//! a full CSV export's time and memory. Baselines from the same run: `/healthz`
+//! a full CSV export's time and memory; the web console's inventory page against
+//! the API's answer to the same query. Baselines from the same run: `/healthz`
 //! round trips for latency, the idle daemon's RSS for memory.
 //!
 //! `cargo bench --bench inventory` (`-- --targets N` for a smaller run).
@@ -154,6 +155,37 @@ async fn main() {
     for (name, u) in cases {
         let (p50, p99) = measure(&http, &u, n).await;
         println!("{name:<44} {p50:>9.2} {p99:>9.2} {:>11.1}x", p99 / h99);
+    }
+
+    // The console's inventory page renders the API's page of 50 as HTML: the
+    // same query, so the ratio is the cost of rendering.
+    println!(
+        "\n{:<44} {:>9} {:>9} {:>12}",
+        "console page (50 rows)", "p50 ms", "p99 ms", "p99/API p99"
+    );
+    let pages = [
+        ("/inventory", "limit=50".to_owned()),
+        ("/inventory?cursor=", format!("limit=50&cursor={cursor}")),
+        (
+            "/inventory?search=billing",
+            "limit=50&search=billing".to_owned(),
+        ),
+        ("/inventory?sort=-name", "limit=50&sort=-name".to_owned()),
+    ];
+    for (page, api) in pages {
+        let page = if page.ends_with('=') {
+            format!("{page}{cursor}")
+        } else {
+            page.to_owned()
+        };
+        let (_, a99) = measure(&http, &url(&api), n).await;
+        let (p50, p99) = measure(&http, &format!("{base}{page}"), n).await;
+        let shown = if page.contains("cursor=") {
+            "/inventory (deep page)".to_owned()
+        } else {
+            page.clone()
+        };
+        println!("{shown:<44} {p50:>9.2} {p99:>9.2} {:>11.2}x", p99 / a99);
     }
 
     // Export: time and peak RSS sampled every 5 ms while it streams.

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+mod browser;
 mod cli;
 mod declared;
 mod examples;

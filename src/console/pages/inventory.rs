@@ -73,6 +73,15 @@ fn sort_header(search: &str, current: &str, key: &str, label: &str) -> Markup {
     }
 }
 
+/// A definition's name, or (imported ones often have none) its format.
+fn label(d: &crate::inventory::DefinitionView) -> String {
+    if d.name.trim().is_empty() {
+        format!("{} definition", d.format)
+    } else {
+        d.name.clone()
+    }
+}
+
 pub async fn inventory(
     State(console): State<Console>,
     Extension(session): Extension<Session>,
@@ -177,7 +186,7 @@ pub async fn target(
             tbody {
                 @for d in &t.definitions {
                     tr {
-                        td { a href={ "/inventory/" (t.id) "/definitions/" (d.id) } { (d.name) } }
+                        td { a href={ "/inventory/" (t.id) "/definitions/" (d.id) } { (label(d)) } }
                         td { (d.format) }
                         td { (d.source.mode.as_str()) " · " (d.source.origin) }
                         td { (d.source_name.as_deref().or(d.url.as_deref()).unwrap_or("")) }
@@ -261,7 +270,7 @@ pub async fn definition(
     };
     let body = html! {
         p { a href={ "/inventory/" (t.id) } { "← " (t.name) } }
-        h1 { (d.name) }
+        h1 { (label(d)) }
         p { (d.format) " · " (d.source.mode.as_str()) " · " (d.source.origin) }
         p { a.button href=(download) download { "Download" } }
         @if openapi {
@@ -276,7 +285,7 @@ pub async fn definition(
         }
     };
     page(
-        &d.name,
+        &label(d),
         Section::Inventory,
         &viewer(&console, &session),
         body,
