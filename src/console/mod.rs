@@ -9,6 +9,7 @@
 //! every answer has a Content-Security-Policy that allows no inline script.
 
 mod assets;
+mod highlight;
 mod layout;
 mod pages;
 pub mod session;

@@ -379,6 +379,35 @@ async fn a_person_signs_in_triggers_an_importer_and_browses_the_inventory() {
         .await;
     s.accessible("08-definition").await;
 
+    // Other formats are coloured text (under the same contrast rules).
+    s.go("/inventory?search=StockQuote").await;
+    s.browser
+        .find(Locator::LinkText("StockQuote"))
+        .await
+        .expect("the WSDL target")
+        .click()
+        .await
+        .expect("click");
+    s.browser
+        .find(Locator::Css("a[href*='/definitions/']"))
+        .await
+        .expect("definition link")
+        .click()
+        .await
+        .expect("click");
+    let tags = s
+        .browser
+        .find_all(Locator::Css("pre.source .hl-tag"))
+        .await
+        .unwrap_or_default();
+    s.check(
+        "wsdl-source",
+        !tags.is_empty(),
+        "the WSDL is not highlighted",
+    )
+    .await;
+    s.accessible("09-definition-wsdl").await;
+
     // Signing out ends the session: the console asks for a token again.
     s.browser
         .find(Locator::Css("form[action='/logout'] button"))
@@ -392,6 +421,6 @@ async fn a_person_signs_in_triggers_an_importer_and_browses_the_inventory() {
     s.go("/importers").await;
     let url = s.browser.current_url().await.expect("url");
     s.check("signed-out", url.path() == "/login", url).await;
-    s.shot("09-signed-out").await;
+    s.shot("10-signed-out").await;
     let _ = s.browser.close().await;
 }

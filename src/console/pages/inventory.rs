@@ -281,7 +281,9 @@ pub async fn definition(
             script src="/docs/swagger-ui-bundle.js" {}
             script src="/console/assets/definition.js" {}
         } @else if let Some(text) = &text {
-            pre.source tabindex="0" aria-label={ (d.format) " source" } { code { (text) } }
+            pre.source tabindex="0" aria-label={ (d.format) " source" } {
+                code { (crate::console::highlight::highlight(&d.format, text)) }
+            }
         }
     };
     page(
