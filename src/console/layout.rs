@@ -14,6 +14,8 @@ pub enum Section {
     Importers,
     Inventory,
     Shadow,
+    /// A page outside the navigation (sign out).
+    Other,
 }
 
 /// What the shell needs to know about the person looking.

@@ -61,7 +61,7 @@ pub fn router(app: AppState, tokens: Tokens) -> Router {
             "/inventory/{apiTargetId}/definitions/{definitionId}/download",
             get(pages::download),
         )
-        .route("/logout", post(logout))
+        .route("/logout", get(logout_form).post(logout))
         .route_layer(axum::middleware::from_fn_with_state(
             console.clone(),
             require_session,
@@ -215,6 +215,26 @@ async fn login(
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     resp
+}
+
+/// `/logout` typed into the address bar: a button (signing out changes state, so
+/// it is a POST with the CSRF token like every other).
+async fn logout_form(
+    State(console): State<Console>,
+    axum::Extension(session): axum::Extension<session::Session>,
+) -> Response {
+    let viewer = layout::Viewer {
+        session: &session,
+        signed_in: console.tokens.enabled(),
+    };
+    let body = maud::html! {
+        h1 { "Sign out" }
+        form method="post" action="/logout" {
+            (layout::csrf(&session))
+            button type="submit" { "Sign out of apihub-importer" }
+        }
+    };
+    layout::page("Sign out", layout::Section::Other, &viewer, body).into_response()
 }
 
 async fn logout(State(console): State<Console>, headers: HeaderMap) -> Response {

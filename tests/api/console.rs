@@ -130,7 +130,15 @@ async fn signing_in_takes_a_token_and_sets_a_strict_http_only_session() {
     assert_eq!(tls.headers[LOCATION], "/");
     assert!(session_cookie(&tls).expect("cookie").1.contains("Secure"));
 
-    // Signing out needs the form's CSRF token, ends the session and clears the cookie.
+    // `/logout` in the address bar asks; signing out needs the form's CSRF
+    // token, ends the session and clears the cookie.
+    let ask = get(&app, "/logout", Some(&session)).await;
+    assert_eq!(ask.status, StatusCode::OK);
+    assert!(ask.body.contains("action=\"/logout\"") && ask.body.contains("method=\"post\""));
+    assert_eq!(
+        get(&app, "/importers", Some(&session)).await.status,
+        StatusCode::OK
+    );
     let refused = post(&app, "/logout", Some(&session), &[("csrf", "forged")]).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(
