@@ -34,12 +34,7 @@ pub fn page(title: &str, section: Section, viewer: &Viewer, body: Markup) -> Mar
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · apihub-importer" }
-                link rel="stylesheet" href="/console/assets/console.css";
-            }
+            (head(title))
             body {
                 a.skip href="#main" { "Skip to content" }
                 header.site {
@@ -102,16 +97,22 @@ pub fn when(t: Option<&str>) -> Markup {
     }
 }
 
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · apihub-importer" }
+            link rel="stylesheet" href="/console/assets/console.css";
+        }
+    }
+}
+
 fn bare(title: &str, status: StatusCode, body: Markup) -> Response {
     let markup = html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · apihub-importer" }
-                link rel="stylesheet" href="/console/assets/console.css";
-            }
+            (head(title))
             body { main id="main" { (body) } }
         }
     };

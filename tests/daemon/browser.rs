@@ -86,6 +86,30 @@ impl Steps {
         }
     }
 
+    /// Clicks what `locator` finds (a failure keeps its screenshot).
+    async fn click(&self, what: &str, locator: Locator<'_>) {
+        let clicked = match self.browser.find(locator).await {
+            Ok(el) => el.click().await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = clicked {
+            self.check(what, false, format!("cannot click it: {e}"))
+                .await;
+        }
+    }
+
+    /// Types `text` into the field `locator` finds.
+    async fn type_into(&self, what: &str, locator: Locator<'_>, text: &str) {
+        let typed = match self.browser.find(locator).await {
+            Ok(el) => el.send_keys(text).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = typed {
+            self.check(what, false, format!("cannot type into it: {e}"))
+                .await;
+        }
+    }
+
     async fn go(&self, path: &str) {
         self.browser
             .goto(&format!("{}{path}", self.base))
@@ -211,37 +235,20 @@ async fn a_person_signs_in_triggers_an_importer_and_browses_the_inventory() {
     s.check("login", url.path() == "/login", format!("at {url}"))
         .await;
     s.accessible("01-login").await;
-    let field = s
-        .browser
-        .find(Locator::Css("input[name=token]"))
-        .await
-        .expect("token field");
-    field
-        .send_keys("a-wrong-token-0123456789")
-        .await
-        .expect("type");
-    s.browser
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    s.type_into(
+        "token field",
+        Locator::Css("input[name=token]"),
+        "a-wrong-token-0123456789",
+    )
+    .await;
+    s.click("Sign in", Locator::Css("button[type=submit]"))
+        .await;
     s.until_text("wrong-token", "not accepted", false).await;
     s.accessible("02-login-refused").await;
-    let field = s
-        .browser
-        .find(Locator::Css("input[name=token]"))
-        .await
-        .expect("token field");
-    field.send_keys(TOKEN).await.expect("type");
-    s.browser
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    s.type_into("token field", Locator::Css("input[name=token]"), TOKEN)
+        .await;
+    s.click("Sign in", Locator::Css("button[type=submit]"))
+        .await;
     s.until_text("signed-in", "Failing importers", false).await;
     s.accessible("03-overview").await;
 
@@ -263,13 +270,7 @@ async fn a_person_signs_in_triggers_an_importer_and_browses_the_inventory() {
     s.go("/importers").await;
     s.until_text("importers", "Specs in git", false).await;
     s.accessible("04-importers").await;
-    s.browser
-        .find(Locator::LinkText("Specs in git"))
-        .await
-        .expect("link")
-        .click()
-        .await
-        .expect("click");
+    s.click("link", Locator::LinkText("Specs in git")).await;
     s.until_text("importer", "No runs yet", false).await;
     let url = s.browser.current_url().await.expect("url");
     s.check(
@@ -278,26 +279,16 @@ async fn a_person_signs_in_triggers_an_importer_and_browses_the_inventory() {
         url,
     )
     .await;
-    s.browser
-        .find(Locator::Css(&format!(
-            "form[action='/importers/{id}/trigger'] button"
-        )))
-        .await
-        .expect("Trigger")
-        .click()
-        .await
-        .expect("click");
+    s.click(
+        "Trigger",
+        Locator::Css(&format!("form[action='/importers/{id}/trigger'] button")),
+    )
+    .await;
     s.until_text("triggered", "Run requested", false).await;
     let text = s.until_text("run-finished", "2 created", true).await;
     s.check("run-counts", text.contains("Completed"), "no completed run")
         .await;
-    s.browser
-        .find(Locator::Css("details.run summary"))
-        .await
-        .expect("a run")
-        .click()
-        .await
-        .expect("open");
+    s.click("a run", Locator::Css("details.run summary")).await;
     let text = s.until_text("run-items", "service-1.1.wsdl", false).await;
     s.check(
         "run-items",
@@ -309,19 +300,10 @@ async fn a_person_signs_in_triggers_an_importer_and_browses_the_inventory() {
 
     // The inventory: search, a target, its OpenAPI definition in Swagger UI.
     s.go("/inventory").await;
-    let search = s
-        .browser
-        .find(Locator::Css("input[name=search]"))
-        .await
-        .expect("search");
-    search.send_keys("pet").await.expect("type");
-    s.browser
-        .find(Locator::Css("form[role=search] button"))
-        .await
-        .expect("Search")
-        .click()
-        .await
-        .expect("click");
+    s.type_into("search", Locator::Css("input[name=search]"), "pet")
+        .await;
+    s.click("Search", Locator::Css("form[role=search] button"))
+        .await;
     let text = s.until_text("search", "match “pet”", false).await;
     s.check(
         "search",
@@ -330,22 +312,11 @@ async fn a_person_signs_in_triggers_an_importer_and_browses_the_inventory() {
     )
     .await;
     s.accessible("06-inventory-search").await;
-    s.browser
-        .find(Locator::LinkText("Petstore"))
-        .await
-        .expect("target")
-        .click()
-        .await
-        .expect("click");
+    s.click("target", Locator::LinkText("Petstore")).await;
     s.until_text("target", "Operations", false).await;
     s.accessible("07-target").await;
-    s.browser
-        .find(Locator::Css("a[href*='/definitions/']"))
-        .await
-        .expect("definition link")
-        .click()
-        .await
-        .expect("click");
+    s.click("definition link", Locator::Css("a[href*='/definitions/']"))
+        .await;
     let rendered = s
         .browser
         .wait()
@@ -362,13 +333,11 @@ async fn a_person_signs_in_triggers_an_importer_and_browses_the_inventory() {
     s.check("swagger-ui-title", title.contains("Petstore"), &title)
         .await;
     // Read-only: an opened operation offers no "Try it out".
-    s.browser
-        .find(Locator::Css("#definition-viewer .opblock-summary"))
-        .await
-        .expect("an operation")
-        .click()
-        .await
-        .expect("open it");
+    s.click(
+        "an operation",
+        Locator::Css("#definition-viewer .opblock-summary"),
+    )
+    .await;
     s.until_text("operation-open", "Responses", false).await;
     let try_it = s
         .browser
@@ -381,20 +350,10 @@ async fn a_person_signs_in_triggers_an_importer_and_browses_the_inventory() {
 
     // Other formats are coloured text (under the same contrast rules).
     s.go("/inventory?search=StockQuote").await;
-    s.browser
-        .find(Locator::LinkText("StockQuote"))
-        .await
-        .expect("the WSDL target")
-        .click()
-        .await
-        .expect("click");
-    s.browser
-        .find(Locator::Css("a[href*='/definitions/']"))
-        .await
-        .expect("definition link")
-        .click()
-        .await
-        .expect("click");
+    s.click("the WSDL target", Locator::LinkText("StockQuote"))
+        .await;
+    s.click("definition link", Locator::Css("a[href*='/definitions/']"))
+        .await;
     let tags = s
         .browser
         .find_all(Locator::Css("pre.source .hl-tag"))
@@ -409,13 +368,8 @@ async fn a_person_signs_in_triggers_an_importer_and_browses_the_inventory() {
     s.accessible("09-definition-wsdl").await;
 
     // Signing out ends the session: the console asks for a token again.
-    s.browser
-        .find(Locator::Css("form[action='/logout'] button"))
-        .await
-        .expect("Sign out")
-        .click()
-        .await
-        .expect("click");
+    s.click("Sign out", Locator::Css("form[action='/logout'] button"))
+        .await;
     s.until_text("signed-out", "Sign in to apihub-importer", false)
         .await;
     s.go("/importers").await;
