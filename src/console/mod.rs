@@ -32,17 +32,28 @@ pub struct Console {
     pub app: AppState,
     pub tokens: Tokens,
     pub sessions: Sessions,
+    /// Sign-in attempts, all of them together: 10 at once, then one every 6 s.
+    sign_ins: std::sync::Arc<governor::DefaultDirectRateLimiter>,
 }
+
+/// Sign-in attempts allowed at once (then one per 6 seconds): far more than a
+/// person mistypes, far too few to try tokens, and the API's own token check is
+/// not affected.
+const SIGN_IN_BURST: u32 = 10;
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; \
                    base-uri 'none'";
 
 pub fn router(app: AppState, tokens: Tokens) -> Router {
+    let burst = std::num::NonZeroU32::new(SIGN_IN_BURST).unwrap_or(std::num::NonZeroU32::MIN);
     let console = Console {
         app,
         tokens,
         sessions: Sessions::default(),
+        sign_ins: std::sync::Arc::new(governor::RateLimiter::direct(
+            governor::Quota::per_minute(burst).allow_burst(burst),
+        )),
     };
     let pages = Router::new()
         .route("/", get(pages::overview))
@@ -199,6 +210,17 @@ async fn login(
     let next = safe_next(form.next.as_deref()).to_owned();
     if !console.tokens.enabled() {
         return Redirect::to(&next).into_response();
+    }
+    if console.sign_ins.check().is_err() {
+        tracing::warn!("Console sign-in attempts over the limit.");
+        let mut resp = layout::login(
+            &next,
+            Some("Too many sign-in attempts. Wait a minute and try again."),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("6"));
+        return resp;
     }
     if !console.tokens.accepts(form.token.trim()) {
         tracing::info!("Console sign-in refused.");

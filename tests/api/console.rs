@@ -175,6 +175,23 @@ async fn signing_in_takes_a_token_and_sets_a_strict_http_only_session() {
 }
 
 #[tokio::test]
+async fn sign_in_attempts_are_throttled_after_ten() {
+    let app = spawn_with(|s| s.server.auth_tokens = vec![TOKEN.into()]).await;
+    for i in 0..10 {
+        let p = post(&app, "/login", None, &[("token", "wrong-token-0123456789")]).await;
+        assert_eq!(p.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    // The eleventh, even with the right token, waits; the API is not affected.
+    let p = post(&app, "/login", None, &[("token", TOKEN)]).await;
+    assert_eq!(p.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(p.headers["retry-after"], "6");
+    assert!(p.body.contains("Too many sign-in attempts"), "{}", p.body);
+    assert!(session_cookie(&p).is_none());
+    let (status, _) = app.get(IMPORTERS).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn buttons_are_posts_that_need_the_session_csrf_token() {
     let app = spawn_app().await;
     std::fs::create_dir_all(app.dir.path().join("specs")).expect("specs");
