@@ -8,6 +8,7 @@
 //! leaves a screenshot in `target/tmp/console-screenshots/`; a failing step leaves
 //! `FAILED-<step>.png`. Skipped locally when Chromium is missing; fails under `CI=true`.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -20,11 +21,16 @@ use super::Daemon;
 
 const TOKEN: &str = "browser-console-token-0123456789";
 
-/// ChromeDriver on a free loopback port, stopped with the test.
+/// ChromeDriver on a free loopback port, in a process group of its own with
+/// the browsers it starts: a failing test (which never closes its session) still
+/// leaves no Chromium behind.
 struct Driver(Child, u16);
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -41,6 +47,7 @@ fn start_driver(bin: &Path) -> Driver {
     let port = free_port();
     let child = Command::new(bin)
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
