@@ -332,7 +332,7 @@ async fn pages_show_what_the_api_has_with_secrets_masked() {
     let list = get(&app, "/importers", None).await;
     assert!(!list.body.contains(AGENT_SECRET) && list.body.contains("Edge &lt;agent&gt;"));
 
-    // Search and sort are the API's: "b" matches "Beta billing" only by name.
+    // Search and sort are the API's own: "billing" finds one name, `-name` reverses.
     let found = get(&app, "/inventory?search=billing", None).await;
     assert!(
         found.body.contains("Beta billing") && !found.body.contains("Gamma pets"),

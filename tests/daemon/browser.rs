@@ -311,7 +311,9 @@ async fn a_person_signs_in_triggers_an_importer_and_browses_the_inventory() {
         .await;
     s.click("Search", Locator::Css("form[role=search] button"))
         .await;
-    let text = s.until_text("search", "match “pet”", false).await;
+    let text = s
+        .until_text("search", "1 API target matches “pet”", false)
+        .await;
     s.check(
         "search",
         text.contains("Petstore") && !text.contains("StockQuote"),

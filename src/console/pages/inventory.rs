@@ -114,7 +114,11 @@ pub async fn inventory(
             @if !sort.is_empty() { input type="hidden" name="sort" value=(sort); }
             button type="submit" { "Search" }
         }
-        p.muted role="status" { (page_of.total_count) " API targets" @if !search.is_empty() { " match “" (search) "”" } "." }
+        @let one = page_of.total_count == 1;
+        p.muted role="status" {
+            (page_of.total_count) (if one { " API target" } else { " API targets" })
+            @if !search.is_empty() { (if one { " matches “" } else { " match “" }) (search) "”" } "."
+        }
         @if !page_of.targets.is_empty() {
             table {
                 thead { tr {
