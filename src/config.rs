@@ -878,7 +878,6 @@ mod tests {
         assert!(err.to_string().contains("store.pool_size"), "{err}");
     }
 
-    /// Every YAML file we ship must load (Omicron's `test_repo_configs_are_valid`).
     #[test]
     fn relative_paths_in_the_file_are_read_next_to_it_and_the_rest_in_the_working_directory() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -948,6 +947,7 @@ mod tests {
         );
     }
 
+    /// Every YAML file we ship must load (Omicron's `test_repo_configs_are_valid`).
     #[test]
     fn shipped_configs_are_valid() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");

@@ -25,7 +25,7 @@ pub fn add(doc: &mut Value, env: &apihub_connectors::Environment) {
     });
     let mut reconfigured = directory.clone();
     reconfigured["updateFrequency"] = json!({"unit": "hourly", "value": 6});
-    let bodies: [(&str, Value); 17] = [
+    let bodies = [
         (
             "create_importer",
             json!({"examples": {

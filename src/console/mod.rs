@@ -88,22 +88,30 @@ pub fn router(app: AppState, tokens: Tokens) -> Router {
 /// A session for every page: with tokens, one from signing in (else to `/login`);
 /// without, one made on the first visit (it carries the CSRF token). A POST must
 /// send the session's CSRF token as the form field `csrf`.
-async fn require_session(State(console): State<Console>, mut req: Request, next: Next) -> Response {
+async fn require_session(State(console): State<Console>, req: Request, next: Next) -> Response {
     let found = console.sessions.find(req.headers());
+    let posted = req.method() == Method::POST;
     let (session, new_cookie) = match found {
         Some(s) => (s, None),
+        // A form sent without a live session cannot carry its CSRF token.
+        None if posted && console.tokens.enabled() => {
+            return layout::error_page(
+                StatusCode::UNAUTHORIZED,
+                "Your session has ended. Sign in again.",
+            );
+        }
+        None if posted => {
+            return layout::error_page(
+                StatusCode::FORBIDDEN,
+                "This form is out of date. Reload the page and try again.",
+            );
+        }
         None if console.tokens.enabled() => {
             let next_page = req
                 .uri()
                 .path_and_query()
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_else(|| "/".into());
-            if req.method() != Method::GET {
-                return layout::error_page(
-                    StatusCode::UNAUTHORIZED,
-                    "Your session has ended. Sign in again.",
-                );
-            }
             let to = format!(
                 "/login?next={}",
                 form_urlencoded::byte_serialize(next_page.as_bytes()).collect::<String>()
@@ -116,29 +124,14 @@ async fn require_session(State(console): State<Console>, mut req: Request, next:
             (s, Some(cookie))
         }
     };
-    if req.method() == Method::POST && new_cookie.is_none() {
-        let (parts, body) = req.into_parts();
-        let bytes = match axum::body::to_bytes(body, 64 * 1024).await {
-            Ok(b) => b,
-            Err(_) => return layout::error_page(StatusCode::PAYLOAD_TOO_LARGE, "Form too large."),
-        };
-        let sent = form_urlencoded::parse(&bytes)
-            .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default();
-        if !session::csrf_matches(&session, &sent) {
-            return layout::error_page(
-                StatusCode::FORBIDDEN,
-                "This form is out of date (its CSRF token does not match your session). Reload the page and try again.",
-            );
+    let mut req = if posted {
+        match csrf_checked(&session, req).await {
+            Ok(req) => req,
+            Err(refused) => return refused,
         }
-        req = Request::from_parts(parts, axum::body::Body::from(bytes));
-    } else if req.method() == Method::POST {
-        return layout::error_page(
-            StatusCode::FORBIDDEN,
-            "This form is out of date. Reload the page and try again.",
-        );
-    }
+    } else {
+        req
+    };
     req.extensions_mut().insert(session);
     let mut resp = next.run(req).await;
     if let Some(cookie) = new_cookie
@@ -147,6 +140,26 @@ async fn require_session(State(console): State<Console>, mut req: Request, next:
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
+}
+
+/// The request again (its form read once, to find `csrf`) if the form carries
+/// the session's CSRF token; else the page that says why not.
+async fn csrf_checked(session: &session::Session, req: Request) -> Result<Request, Response> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map_err(|_| layout::error_page(StatusCode::PAYLOAD_TOO_LARGE, "Form too large."))?;
+    let sent = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    if !session::csrf_matches(session, &sent) {
+        return Err(layout::error_page(
+            StatusCode::FORBIDDEN,
+            "This form is out of date (its CSRF token does not match your session). Reload the page and try again.",
+        ));
+    }
+    Ok(Request::from_parts(parts, axum::body::Body::from(bytes)))
 }
 
 async fn security_headers(req: Request, next: Next) -> Response {

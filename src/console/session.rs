@@ -48,7 +48,10 @@ impl Sessions {
         let csrf = crate::secrets::random_token();
         let now = Instant::now();
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        map.retain(|_, e| e.expires > now);
+        // Only a full map is swept, so a sign-in costs O(1) until then.
+        if map.len() >= MAX_SESSIONS {
+            map.retain(|_, e| e.expires > now);
+        }
         if map.len() >= MAX_SESSIONS
             && let Some(oldest) = map.iter().min_by_key(|(_, e)| e.expires).map(|(k, _)| *k)
         {

@@ -67,6 +67,17 @@ fn session_cookie(p: &Page) -> Option<(String, String)> {
         })
 }
 
+/// The console page of a target's (as the API shows it) first definition.
+fn definition_page(target: &serde_json::Value) -> String {
+    format!(
+        "/inventory/{}/definitions/{}",
+        target["id"].as_str().expect("id"),
+        target["definitions"][0]["id"]
+            .as_str()
+            .expect("definition id")
+    )
+}
+
 fn csrf_of(body: &str) -> String {
     let at = body
         .find("name=\"csrf\" value=\"")
@@ -365,11 +376,7 @@ async fn pages_show_what_the_api_has_with_secrets_masked() {
         "{}",
         target.body
     );
-    let def_path = format!(
-        "/inventory/{}/definitions/{}",
-        alpha["id"].as_str().expect("id"),
-        alpha["definitions"][0]["id"].as_str().expect("def")
-    );
+    let def_path = definition_page(alpha);
     let def = get(&app, &def_path, None).await;
     assert!(
         def.body.contains("id=\"definition-viewer\"")
@@ -384,11 +391,7 @@ async fn pages_show_what_the_api_has_with_secrets_masked() {
             .starts_with("attachment")
     );
     assert!(download.body.contains("\"Alpha orders\""));
-    let soap_def = format!(
-        "/inventory/{}/definitions/{}",
-        soap["id"].as_str().expect("id"),
-        soap["definitions"][0]["id"].as_str().expect("def")
-    );
+    let soap_def = definition_page(&soap);
     let soap_page = get(&app, &soap_def, None).await;
     assert!(
         soap_page
