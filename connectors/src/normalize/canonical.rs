@@ -93,7 +93,8 @@ fn write_json(w: &mut HashWriter, v: &Value) {
             }
             w.put(b"]");
         }
-        // Serializing a scalar into a hasher cannot fail.
+        Value::String(s) => write_str(w, s),
+        // Serializing a number into a hasher cannot fail.
         scalar => {
             let _ = serde_json::to_writer(&mut *w, scalar);
         }
@@ -104,9 +105,51 @@ fn write_entry(w: &mut HashWriter, i: usize, k: &str, v: &Value) {
     if i > 0 {
         w.put(b",");
     }
-    let _ = serde_json::to_writer(&mut *w, k);
+    write_str(w, k);
     w.put(b":");
     write_json(w, v);
+}
+
+/// A string as serde_json writes it (the form every stored hash was made from):
+/// `"` and `\` and control characters escaped, everything else as is. Most
+/// strings need no escape and go into the hash in one piece.
+fn write_str(w: &mut HashWriter, s: &str) {
+    w.put(b"\"");
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        w.put(&bytes[start..i]);
+        let short = match b {
+            b'"' => Some(b'"'),
+            b'\\' => Some(b'\\'),
+            0x08 => Some(b'b'),
+            0x0C => Some(b'f'),
+            b'\n' => Some(b'n'),
+            b'\r' => Some(b'r'),
+            b'\t' => Some(b't'),
+            _ => None,
+        };
+        match short {
+            Some(c) => w.put(&[b'\\', c]),
+            None => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                w.put(&[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[usize::from(b >> 4)],
+                    HEX[usize::from(b & 0xF)],
+                ]);
+            }
+        }
+        start = i + 1;
+    }
+    w.put(&bytes[start..]);
+    w.put(b"\"");
 }
 
 /// SHA-256 of an XML document: elements and attributes by namespace URI and local
@@ -166,6 +209,19 @@ mod tests {
         assert_eq!(json_hash("t", &a), json_hash("t", &b));
         assert_ne!(json_hash("t", &a), json_hash("t", &c));
         assert_ne!(json_hash("t", &a), json_hash("u", &a));
+    }
+
+    #[test]
+    fn strings_hash_as_serde_json_writes_them() {
+        let mut all: String = (0u8..0x80).map(char::from).collect();
+        all.push_str("é\u{2028}𝄞\"\\/");
+        for s in [all.as_str(), "", "plain", "\u{7f}\u{1f}"] {
+            let mut fast = HashWriter::new("t");
+            write_str(&mut fast, s);
+            let mut reference = HashWriter::new("t");
+            serde_json::to_writer(&mut reference, s).expect("write");
+            assert_eq!(fast.finish(), reference.finish(), "{s:?}");
+        }
     }
 
     #[test]

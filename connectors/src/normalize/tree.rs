@@ -26,6 +26,9 @@ struct Budget<'a> {
     max_nodes: usize,
     /// YAML rejects duplicate keys (as js-yaml does); JSON keeps the last.
     reject_duplicates: bool,
+    /// Refuse fractional numbers, so that the caller parses again with serde_json
+    /// (see [`parse_json`]).
+    refuse_floats: bool,
     notes: RefCell<TreeNotes>,
 }
 
@@ -80,7 +83,10 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
     fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
         Ok(Value::Number(v.into()))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        if self.budget.refuse_floats {
+            return Err(E::custom("fractional number"));
+        }
         // YAML allows .inf and .nan, JSON has no number for them.
         Ok(Number::from_f64(v).map_or_else(|| Value::String(v.to_string()), Value::Number))
     }
@@ -200,11 +206,35 @@ fn budget(limits: &Limits, input_len: usize, reject_duplicates: bool) -> Budget<
         nodes: Cell::new(0),
         max_nodes: input_len.saturating_mul(limits.max_expansion).max(10_000),
         reject_duplicates,
+        refuse_floats: false,
         notes: RefCell::new(TreeNotes::default()),
     }
 }
 
+/// JSON is parsed by sonic-rs (SIMD) when it can give the same tree as
+/// serde_json, and by serde_json otherwise: sonic-rs rounds decimal fractions
+/// correctly where serde_json (without `float_roundtrip`) can be one unit off,
+/// and every stored hash was made from serde_json's value. So a document with a
+/// fractional number, or one sonic-rs refuses for any reason (a syntax error,
+/// nesting past its 255 levels, ...), is parsed again by serde_json, whose
+/// result and messages are the ones users have always had.
 pub fn parse_json(bytes: &[u8], limits: &Limits) -> Result<(Value, TreeNotes), NormalizeError> {
+    let mut b = budget(limits, bytes.len(), false);
+    b.refuse_floats = true;
+    let mut de = sonic_rs::Deserializer::from_slice(bytes);
+    let fast = Seed {
+        budget: &b,
+        depth: 0,
+    }
+    .deserialize(&mut de)
+    .and_then(|v| de.end().map(|()| v));
+    if let Ok(value) = fast {
+        return Ok((value, b.notes.into_inner()));
+    }
+    parse_json_exact(bytes, limits)
+}
+
+fn parse_json_exact(bytes: &[u8], limits: &Limits) -> Result<(Value, TreeNotes), NormalizeError> {
     let b = budget(limits, bytes.len(), false);
     let mut de = serde_json::Deserializer::from_slice(bytes);
     // Our seed enforces `max_depth`; serde_json's fixed 128 would make it moot.
@@ -327,6 +357,26 @@ mod tests {
         assert_eq!(notes.duplicate_keys, ["a"]);
         let err = parse_yaml("a: 1\na: 2\n", &l).expect_err("yaml duplicate");
         assert!(err.to_string().contains("duplicate"), "{err}");
+    }
+
+    #[test]
+    fn both_parsers_give_one_tree_and_one_message() {
+        let l = Limits::default();
+        for doc in [
+            r#"{"a": 1, "b": [true, null, "x\u00e9\ud83d\ude00"], "c": -7, "d": 18446744073709551615}"#,
+            r#"{"f": 37.7700405105, "g": 1e400, "h": -0.0}"#,
+            r#"{"a": 1,}"#,
+            r#"{"s": "\ud800"}"#,
+            "{\"a\": 1} x",
+            "[1, 2",
+        ] {
+            let fast = parse_json(doc.as_bytes(), &l).map(|(v, _)| v);
+            let exact = parse_json_exact(doc.as_bytes(), &l).map(|(v, _)| v);
+            assert_eq!(fast, exact, "{doc}");
+        }
+        let (v, _) = parse_json(br#"{"f": 37.7700405105}"#, &l).expect("float");
+        let serde: Value = serde_json::from_str(r#"{"f": 37.7700405105}"#).expect("serde");
+        assert_eq!(v, serde, "fractions keep serde_json's value");
     }
 
     #[test]
