@@ -332,4 +332,122 @@ mod tests {
             "follows the source"
         );
     }
+
+    /// Installs SQL on the store's real database file: test-only triggers that
+    /// make chosen writes fail.
+    fn sql(store: &Store, sql: &str) {
+        rusqlite::Connection::open(store.path())
+            .and_then(|c| c.execute_batch(sql))
+            .expect("install test SQL");
+    }
+
+    /// Waits until `n` writes wait in the store's queue.
+    async fn queued(store: &Store, n: usize) {
+        while store.group_queued() < n {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+    }
+
+    fn spec(n: usize) -> String {
+        format!(
+            r#"{{"openapi":"3.0.0","info":{{"title":"T{n}","version":"1"}},"paths":{{"/p{n}":{{"get":{{"responses":{{"200":{{"description":"ok"}}}}}}}}}}}}"#
+        )
+    }
+
+    /// Writes that wait together share one transaction, and one that fails inside
+    /// it rolls back alone: the others are committed and readable.
+    #[tokio::test]
+    async fn queued_writes_share_a_transaction_and_a_failing_one_fails_alone() {
+        let (_dir, store) = store().await;
+        sql(
+            &store,
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON api_targets WHEN NEW.name = 'API boom' \
+             BEGIN SELECT RAISE(ABORT, 'boom is refused'); END;",
+        );
+        let sink = std::sync::Arc::new(EmbeddedSink::new(store.clone(), Clock::System));
+        let turn = store.hold_writer().await;
+        let mut writes = Vec::new();
+        for n in 0..20 {
+            let key = if n == 7 {
+                "boom".to_owned()
+            } else {
+                format!("k{n}")
+            };
+            let (sink, it) = (sink.clone(), item(&key, &spec(n)));
+            writes.push(tokio::spawn(async move { sink.upsert(it).await }));
+        }
+        // Every write is queued behind the held turn before it is let go.
+        queued(&store, 20).await;
+        drop(turn);
+        let mut created = Vec::new();
+        for (n, w) in writes.into_iter().enumerate() {
+            match w.await.expect("join") {
+                Ok(Upsert::Created(id)) => created.push(id),
+                Ok(other) => panic!("write {n}: {other:?}"),
+                Err(e) => {
+                    assert_eq!(n, 7, "only the refused item fails: {e}");
+                    assert!(e.message.contains("boom is refused"), "{e}");
+                }
+            }
+        }
+        assert_eq!(created.len(), 19);
+        assert_eq!(store.group_stats(), (1, 20), "one transaction for all");
+        let map = store.imported_targets("imp-1").await.expect("map");
+        assert_eq!(map.len(), 19);
+        assert!(!map.contains_key("boom"), "the failed item left nothing");
+        for id in &created {
+            let t = store.get_target(id).await.expect("read").expect("target");
+            assert_eq!(t.operations.len(), 1, "with its operations");
+        }
+    }
+
+    /// When the commit itself fails, no item of the batch is reported written and
+    /// none is stored.
+    #[tokio::test]
+    async fn a_failed_commit_reports_every_item_of_its_batch_failed() {
+        let (_dir, store) = store().await;
+        // A deferred foreign key is checked at COMMIT, after every savepoint.
+        sql(
+            &store,
+            "CREATE TABLE late_parent (id TEXT PRIMARY KEY);\
+             CREATE TABLE late_child (parent TEXT REFERENCES late_parent(id) DEFERRABLE INITIALLY DEFERRED);\
+             CREATE TRIGGER late_failure AFTER INSERT ON api_targets WHEN NEW.name = 'API late' \
+             BEGIN INSERT INTO late_child (parent) VALUES ('nobody'); END;",
+        );
+        let sink = std::sync::Arc::new(EmbeddedSink::new(store.clone(), Clock::System));
+        let turn = store.hold_writer().await;
+        let mut writes = Vec::new();
+        for n in 0..6 {
+            let key = if n == 3 {
+                "late".to_owned()
+            } else {
+                format!("k{n}")
+            };
+            let (sink, it) = (sink.clone(), item(&key, &spec(n)));
+            writes.push(tokio::spawn(async move { sink.upsert(it).await }));
+        }
+        queued(&store, 6).await;
+        drop(turn);
+        for w in writes {
+            let e = w
+                .await
+                .expect("join")
+                .expect_err("nothing is reported written");
+            assert!(e.message.contains("not committed"), "{e}");
+            assert!(e.transient, "a failed commit is worth retrying");
+        }
+        assert_eq!(store.group_stats(), (1, 6), "one batch");
+        assert!(
+            store
+                .imported_targets("imp-1")
+                .await
+                .expect("map")
+                .is_empty()
+        );
+        // The store goes on: the next write commits.
+        assert!(matches!(
+            sink.upsert(item("k9", &spec(9))).await.expect("next"),
+            Upsert::Created(_)
+        ));
+    }
 }

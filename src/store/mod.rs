@@ -16,6 +16,7 @@
 pub mod appsec;
 mod cursor;
 pub mod export;
+mod group;
 mod importers;
 mod links;
 mod migrations;
@@ -73,6 +74,8 @@ pub struct Store {
     /// busy handler sleeps in steps of up to 100 ms, so writers that queue here
     /// instead of inside SQLite do not wait longer than the write ahead of them.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The sync engine's writes waiting to share a transaction (`group`).
+    group: std::sync::Arc<group::Queue>,
 }
 
 impl StoreError {
@@ -123,6 +126,7 @@ impl Store {
             pool,
             path,
             writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+            group: std::sync::Arc::default(),
         })
     }
 

@@ -1,12 +1,15 @@
 //! The body of a run: the connector's listing streams in while up to
-//! `maxConcurrentFetches` items are downloaded, normalized and written at once, so
-//! a run holds a window of documents in memory, never the estate.
+//! `maxConcurrentFetches` items are downloaded and normalized at once, and up to
+//! [`WRITE_DEPTH`] times as many normalized ones wait for their write, so a run
+//! holds a window of documents in memory, never the estate. The writes that wait
+//! together share a transaction (the store's group commit), which is what makes
+//! many small definitions fast to write.
 //!
 //! For each listed item: a skipped or failed one is counted as such; one whose
 //! source revision equals the one recorded when it was last written is counted
 //! `unchanged` without a download; anything else is downloaded, normalized (on the
-//! blocking pool), left out when empty and `excludeEmptySpecs`, and written in its
-//! own transaction with its revision. A download refused for its credentials stops
+//! blocking pool), left out when empty and `excludeEmptySpecs`, and written with its
+//! revision (a failing write fails that item alone). A download refused for its credentials stops
 //! the run (the next ones would be refused too). APIs are marked missing only after
 //! a listing that completed.
 
@@ -30,6 +33,10 @@ use crate::store::ImporterRow;
 
 /// How often a run's counts are saved while it goes.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
+/// Items in flight per download slot: those past their download wait for the
+/// writer, and the more wait, the more share one commit.
+pub const WRITE_DEPTH: usize = 8;
 
 /// What processing one item came to.
 struct Done {
@@ -115,6 +122,7 @@ pub(super) async fn work(
         known: &known,
         listing_stop: &listing_stop,
         concurrency,
+        downloads: Arc::new(tokio::sync::Semaphore::new(concurrency)),
     };
     let ((listed, total), (present, refused)) = tokio::join!(listed, run.process(&mut rx, report));
     if let Some(p) = &progress {
@@ -152,6 +160,8 @@ struct Run<'a> {
     known: &'a HashMap<String, String>,
     listing_stop: &'a CancellationToken,
     concurrency: usize,
+    /// `concurrency` permits: held from an item's download to its normalized form.
+    downloads: Arc<tokio::sync::Semaphore>,
 }
 
 impl Run<'_> {
@@ -169,20 +179,26 @@ impl Run<'_> {
         let (mut seen, mut done) = (0usize, 0usize);
         let mut saved = Instant::now();
         loop {
-            let taking = open && refused.is_none() && in_flight.len() < self.concurrency;
+            let taking =
+                open && refused.is_none() && in_flight.len() < self.concurrency * WRITE_DEPTH;
+            // A download slot first, then the next item (both wait cancel-safely).
+            let next = async {
+                let slot = Arc::clone(&self.downloads).acquire_owned().await.ok();
+                (slot, rx.recv().await)
+            };
             let finished = tokio::select! {
                 Some(d) = in_flight.next(), if !in_flight.is_empty() => d,
-                item = rx.recv(), if taking => match item {
-                    None => { open = false; continue; }
+                (slot, item) = next, if taking => match (slot, item) {
+                    (_, None) | (None, _) => { open = false; continue; }
                     // A cancelled run starts nothing new (what is in flight finishes).
-                    Some(_) if self.control.is_cancelled() => { open = false; continue; }
-                    Some(l) => {
+                    (_, Some(_)) if self.control.is_cancelled() => { open = false; continue; }
+                    (Some(slot), Some(l)) => {
                         seen += 1;
                         if let Some(p) = self.progress {
                             p(Progress::Listed { so_far: seen });
                         }
                         present.push(l.external_key.clone());
-                        match self.start(l) {
+                        match self.start(l, slot) {
                             Ok(d) => d,
                             Err(fut) => { in_flight.push(fut); continue; }
                         }
@@ -230,6 +246,7 @@ impl Run<'_> {
     fn start(
         &self,
         l: Listed,
+        slot: tokio::sync::OwnedSemaphorePermit,
     ) -> Result<Done, std::pin::Pin<Box<dyn std::future::Future<Output = Done> + Send + '_>>> {
         let revision = l.revision.as_deref().map(|r| versioned(self.kind, r));
         match l.item {
@@ -256,7 +273,7 @@ impl Run<'_> {
                 let (key, name) = (l.external_key, l.name);
                 Err(Box::pin(async move {
                     let doc = fetch().await;
-                    self.write(key, name, revision, doc).await
+                    self.write(key, name, revision, doc, slot).await
                 }))
             }
         }
@@ -268,6 +285,7 @@ impl Run<'_> {
         name: Option<String>,
         revision: Option<String>,
         doc: Result<Document, ConnectorError>,
+        slot: tokio::sync::OwnedSemaphorePermit,
     ) -> Done {
         let done = |outcome, message: Option<String>| Done {
             key: key.clone(),
@@ -338,6 +356,9 @@ impl Run<'_> {
             source_annotations: doc.annotations,
             operation_notes: doc.operation_notes,
         };
+        // Downloaded and normalized: the slot goes to the next download while this
+        // item waits for the writer.
+        drop(slot);
         match self.ctx.sink.upsert(item).await {
             Ok(Upsert::Created(_)) => done(ItemOutcome::Created, None),
             Ok(Upsert::Updated(_)) => done(ItemOutcome::Updated, None),

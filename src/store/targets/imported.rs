@@ -19,7 +19,8 @@ struct Current {
 
 impl Store {
     /// The sync engine's write: create the target of (importer, key), replace its
-    /// definition when the content hash differs, or leave it untouched.
+    /// definition when the content hash differs, or leave it untouched. Grouped
+    /// with the other items written meanwhile into one transaction (`store::group`).
     pub async fn upsert_imported(
         &self,
         importer_id: String,
@@ -30,7 +31,7 @@ impl Store {
     ) -> Result<Upsert, StoreError> {
         let annotations = (!annotations.is_empty())
             .then(|| serde_json::to_string(&annotations).unwrap_or_default());
-        self.write(move |tx| {
+        self.write_grouped(move |tx| {
             let out = upsert_one(tx, &importer_id, &external_key, &new, now)?;
             let id = match &out {
                 Upsert::Created(id) | Upsert::Updated(id) | Upsert::Unchanged(id) => id,

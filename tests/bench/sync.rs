@@ -1,0 +1,233 @@
+//! Write-throughput benchmark (issue 20): a `directory` sync of many small
+//! definitions by a release daemon, against a bare SQLite insert loop writing the
+//! same rows into the same schema, in the same run.
+//!
+//! - **bare loop**: the daemon's schema (migrated by `Store::open`), then for each
+//!   file one `api_targets` row, one `definitions` row holding the file and one
+//!   `operations` row per operation, inserted with prepared statements by a plain
+//!   rusqlite loop, one transaction per file (what a writer that commits each item
+//!   does) and, as the ceiling, all in one transaction.
+//! - **first sync**: a fresh daemon, a `directory` importer on the files, from the
+//!   create call to the run's end (listing, reading, normalizing, writing, run
+//!   bookkeeping).
+//! - **unchanged re-sync**: the same importer triggered again with nothing changed
+//!   (every revision matches, so nothing is read or written).
+//!
+//! `cargo bench --bench sync [-- --files 10000]`
+//!
+//! Goals: first sync >= 50% of the bare per-file loop's rows/s (files/s against
+//! files/s); unchanged re-sync >= 10,000 files/s.
+
+use std::path::Path;
+use std::time::Instant;
+
+use apihub_importer::config::StoreSettings;
+use apihub_importer::store::Store;
+use rusqlite::{Connection, params};
+use serde_json::json;
+
+#[path = "daemon.rs"]
+mod daemon;
+
+use daemon::Daemon;
+
+const OPS_PER_FILE: usize = 2;
+
+/// A small OpenAPI 3.0 document (~700 bytes, two operations), different for each `i`.
+fn spec(i: usize) -> Vec<u8> {
+    format!(
+        r#"{{"openapi":"3.0.3","info":{{"title":"API {i}","version":"1","description":"Bench API number {i}, one of many small ones."}},
+"servers":[{{"url":"https://api{i}.example.com/v1"}}],
+"paths":{{"/items/{{id}}":{{"get":{{"operationId":"get{i}","parameters":[{{"name":"id","in":"path","required":true,"schema":{{"type":"string"}}}}],"responses":{{"200":{{"description":"the item"}}}}}}}},
+"/items":{{"post":{{"operationId":"create{i}","requestBody":{{"content":{{"application/json":{{"schema":{{"type":"object"}}}}}}}},"responses":{{"201":{{"description":"created"}}}}}}}}}}}}"#
+    )
+    .into_bytes()
+}
+
+fn write_specs(dir: &Path, files: usize) -> Vec<Vec<u8>> {
+    std::fs::create_dir_all(dir).expect("specs dir");
+    (0..files)
+        .map(|i| {
+            let doc = spec(i);
+            std::fs::write(dir.join(format!("api-{i:05}.json")), &doc).expect("write spec");
+            doc
+        })
+        .collect()
+}
+
+/// Seconds for the bare loop over `docs`, committing every `per_tx` files.
+fn bare_loop(path: &Path, docs: &[Vec<u8>], per_tx: usize) -> f64 {
+    let mut c = Connection::open(path).expect("open");
+    c.pragma_update(None, "foreign_keys", "ON").expect("fk");
+    c.pragma_update(None, "synchronous", "NORMAL")
+        .expect("sync");
+    let t = Instant::now();
+    for (n, chunk) in docs.chunks(per_tx).enumerate() {
+        let tx = c.transaction().expect("begin");
+        {
+            let mut target = tx
+                .prepare_cached(
+                    "INSERT INTO api_targets (id, name, name_key, description, alternative_urls, definition_format, \
+                     created_at, modified_at, importer_id, external_key, operations_count) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'openapi3', 1, 1, 'bench', ?6, ?7)",
+                )
+                .expect("prepare");
+            let mut definition = tx
+                .prepare_cached(
+                    "INSERT INTO definitions (id, target_id, source_mode, source_origin, format, spec_version, \
+                     source_name, content, content_hash, created_at, updated_at) \
+                     VALUES (?1, ?2, 'Imported', 'directory', 'openapi3', '3.0.3', 'bench', ?3, ?4, 1, 1)",
+                )
+                .expect("prepare");
+            let mut operation = tx
+                .prepare_cached(
+                    "INSERT INTO operations (id, target_id, definition_id, position, type, endpoint, name, \
+                     source_mode, source_origin, last_update) \
+                     VALUES (?1, ?2, ?3, ?4, 'GET', ?5, ?6, 'Imported', 'directory', 1)",
+                )
+                .expect("prepare");
+            for (k, doc) in chunk.iter().enumerate() {
+                let i = n * per_tx + k;
+                let (tid, did) = (
+                    uuid::Uuid::now_v7().to_string(),
+                    uuid::Uuid::now_v7().to_string(),
+                );
+                let name = format!("API {i}");
+                target
+                    .execute(params![
+                        tid,
+                        name,
+                        name.to_lowercase(),
+                        "Bench API",
+                        "[\"https://api.example.com/v1\"]",
+                        format!("api-{i:05}.json"),
+                        OPS_PER_FILE as i64
+                    ])
+                    .expect("target");
+                definition
+                    .execute(params![did, tid, doc, format!("{i:064x}")])
+                    .expect("definition");
+                for p in 0..OPS_PER_FILE {
+                    operation
+                        .execute(params![
+                            uuid::Uuid::now_v7().to_string(),
+                            tid,
+                            did,
+                            p as i64,
+                            format!("/items/{p}"),
+                            format!("op{i}-{p}")
+                        ])
+                        .expect("operation");
+                }
+            }
+        }
+        tx.commit().expect("commit");
+    }
+    t.elapsed().as_secs_f64()
+}
+
+async fn fresh_schema(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("bare.db");
+    let settings = StoreSettings {
+        path: path.clone(),
+        ..StoreSettings::default()
+    };
+    drop(Store::open(&settings).await.expect("schema"));
+    path
+}
+
+#[tokio::main]
+async fn main() {
+    let mut files = 10_000usize;
+    let mut it = std::env::args().skip(1);
+    while let Some(k) = it.next() {
+        if k == "--files" {
+            files = it
+                .next()
+                .and_then(|v| v.parse().ok())
+                .expect("--files: a number");
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let specs = dir.path().join("specs");
+    let docs = write_specs(&specs, files);
+    let bytes: usize = docs.iter().map(Vec::len).sum();
+    println!(
+        "{files} files, {:.1} MB, {OPS_PER_FILE} operations each",
+        bytes as f64 / 1e6
+    );
+
+    let per_file = bare_loop(&fresh_schema(&dir.path().join("a")).await, &docs, 1);
+    let one_tx = bare_loop(&fresh_schema(&dir.path().join("b")).await, &docs, files);
+
+    let bin = Path::new(env!("CARGO_BIN_EXE_apihub-importer"));
+    let extra = format!("importers:\n  directory_roots: [{}]\n", specs.display());
+    let home = dir.path().join("daemon");
+    std::fs::create_dir_all(&home).expect("daemon dir");
+    let d = Daemon::start(bin, &home, &extra);
+    let http = reqwest::Client::new();
+    let t = Instant::now();
+    let id = d
+        .create_importer(
+            &http,
+            &json!({"name": "bench", "type": "directory", "status": "active",
+                    "parameters": {"path": specs.display().to_string()}}),
+        )
+        .await;
+    let run = d.finished(&http, &id, 1).await;
+    let first = t.elapsed().as_secs_f64();
+    assert_eq!(
+        run["counts"]["created"].as_u64(),
+        Some(files as u64),
+        "first sync: {}",
+        run["counts"]
+    );
+    let t = Instant::now();
+    d.trigger(&http, &id).await;
+    let run = d.finished(&http, &id, 2).await;
+    let resync = t.elapsed().as_secs_f64();
+    assert_eq!(
+        run["counts"]["unchanged"].as_u64(),
+        Some(files as u64),
+        "re-sync: {}",
+        run["counts"]
+    );
+
+    let rate = |secs: f64| files as f64 / secs;
+    println!();
+    println!(
+        "{:<44} {:>8.2} s {:>10.0} files/s",
+        "bare loop, one transaction per file",
+        per_file,
+        rate(per_file)
+    );
+    println!(
+        "{:<44} {:>8.2} s {:>10.0} files/s",
+        "bare loop, one transaction for all",
+        one_tx,
+        rate(one_tx)
+    );
+    println!(
+        "{:<44} {:>8.2} s {:>10.0} files/s",
+        "daemon: first directory sync",
+        first,
+        rate(first)
+    );
+    println!(
+        "{:<44} {:>8.2} s {:>10.0} files/s",
+        "daemon: unchanged re-sync",
+        resync,
+        rate(resync)
+    );
+    println!();
+    let ratio = per_file / first * 100.0;
+    println!(
+        "first sync / bare per-file loop: {ratio:.0}% (of the one-transaction loop: {:.0}%)",
+        one_tx / first * 100.0
+    );
+    let met = ratio >= 50.0 && rate(resync) >= 10_000.0;
+    println!(
+        "goals (first sync >= 50% of the bare per-file loop, unchanged re-sync >= 10,000 files/s): {}",
+        if met { "met" } else { "NOT met" }
+    );
+}
