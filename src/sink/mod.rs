@@ -51,6 +51,14 @@ pub trait Sink: Send + Sync {
     /// Creates, replaces or leaves the target of (`importer_id`, `external_key`).
     async fn upsert(&self, item: SinkItem) -> Result<Upsert, SinkError>;
 
+    /// Items a run may have waiting for this sink per download slot. A sink that
+    /// writes each item on its own (the remote one: a request each) takes one,
+    /// so `maxConcurrentFetches` bounds what it is sent at once; one that groups
+    /// the writes waiting together (the embedded inventory) gains from more.
+    fn write_depth(&self) -> usize {
+        1
+    }
+
     /// Marks the importer's targets whose keys are not in `present` as missing
     /// (they are not deleted); returns how many of its targets are missing now.
     async fn mark_missing(&self, importer_id: &str, present: Vec<String>)

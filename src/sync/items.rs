@@ -1,9 +1,10 @@
 //! The body of a run: the connector's listing streams in while up to
-//! `maxConcurrentFetches` items are downloaded and normalized at once, and up to
-//! [`WRITE_DEPTH`] times as many normalized ones wait for their write, so a run
-//! holds a window of documents in memory, never the estate. The writes that wait
-//! together share a transaction (the store's group commit), which is what makes
-//! many small definitions fast to write.
+//! `maxConcurrentFetches` items are downloaded and normalized at once, and
+//! normalized ones wait for their write in a window of at most the sink's
+//! `write_depth` items per download slot and [`WRITE_WINDOW_BYTES`] of documents,
+//! so a run holds a window of documents in memory, never the estate. The writes
+//! that wait together share a transaction in the embedded inventory (the store's
+//! group commit), which is what makes many small definitions fast to write.
 //!
 //! For each listed item: a skipped or failed one is counted as such; one whose
 //! source revision equals the one recorded when it was last written is counted
@@ -34,9 +35,13 @@ use crate::store::ImporterRow;
 /// How often a run's counts are saved while it goes.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
-/// Items in flight per download slot: those past their download wait for the
-/// writer, and the more wait, the more share one commit.
-pub const WRITE_DEPTH: usize = 8;
+/// Bytes of documents waiting for the writer at most: many small documents fill
+/// the window by count, large ones by size (a normalized item holds its download
+/// slot until it fits, so memory stays within this plus a document per slot).
+pub const WRITE_WINDOW_BYTES: usize = 16 << 20;
+
+/// The window's unit: a permit per KiB of document, at least one per item.
+const WINDOW_UNIT: usize = 1024;
 
 /// What processing one item came to.
 struct Done {
@@ -122,7 +127,11 @@ pub(super) async fn work(
         known: &known,
         listing_stop: &listing_stop,
         concurrency,
+        depth: ctx.sink.write_depth().max(1),
         downloads: Arc::new(tokio::sync::Semaphore::new(concurrency)),
+        window: Arc::new(tokio::sync::Semaphore::new(
+            WRITE_WINDOW_BYTES / WINDOW_UNIT,
+        )),
     };
     let ((listed, total), (present, refused)) = tokio::join!(listed, run.process(&mut rx, report));
     if let Some(p) = &progress {
@@ -160,8 +169,12 @@ struct Run<'a> {
     known: &'a HashMap<String, String>,
     listing_stop: &'a CancellationToken,
     concurrency: usize,
+    /// Items in flight per download slot (the sink's `write_depth`).
+    depth: usize,
     /// `concurrency` permits: held from an item's download to its normalized form.
     downloads: Arc<tokio::sync::Semaphore>,
+    /// [`WRITE_WINDOW_BYTES`] in KiB: held by a normalized item until written.
+    window: Arc<tokio::sync::Semaphore>,
 }
 
 impl Run<'_> {
@@ -180,7 +193,7 @@ impl Run<'_> {
         let mut saved = Instant::now();
         loop {
             let taking =
-                open && refused.is_none() && in_flight.len() < self.concurrency * WRITE_DEPTH;
+                open && refused.is_none() && in_flight.len() < self.concurrency * self.depth;
             // A download slot first, then the next item (both wait cancel-safely).
             let next = async {
                 let slot = Arc::clone(&self.downloads).acquire_owned().await.ok();
@@ -356,9 +369,20 @@ impl Run<'_> {
             source_annotations: doc.annotations,
             operation_notes: doc.operation_notes,
         };
-        // Downloaded and normalized: the slot goes to the next download while this
-        // item waits for the writer.
+        // Downloaded and normalized: once the item fits the write window, its slot
+        // goes to the next download while it waits for the writer.
+        let size = item.definition.original.len().div_ceil(WINDOW_UNIT);
+        let size = u32::try_from(size.clamp(1, WRITE_WINDOW_BYTES / WINDOW_UNIT)).unwrap_or(1);
+        let waiting = Arc::clone(&self.window).acquire_many_owned(size).await;
         drop(slot);
+        let _waiting = waiting;
+        // Cancelled meanwhile: what was not handed to the sink is not written.
+        if self.control.is_cancelled() {
+            return done(
+                ItemOutcome::Skipped,
+                Some("not written: the run was cancelled".into()),
+            );
+        }
         match self.ctx.sink.upsert(item).await {
             Ok(Upsert::Created(_)) => done(ItemOutcome::Created, None),
             Ok(Upsert::Updated(_)) => done(ItemOutcome::Updated, None),

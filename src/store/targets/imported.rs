@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::write::{insert_definition, insert_target, replace};
+use super::write::{Provenance, insert_definition, insert_target, replace};
 use super::{NewTarget, Upsert};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, execute_cached};
 
 /// An imported target's current definition, as the upsert compares it.
 struct Current {
@@ -32,18 +32,21 @@ impl Store {
         let annotations = (!annotations.is_empty())
             .then(|| serde_json::to_string(&annotations).unwrap_or_default());
         self.write_grouped(move |tx| {
-            let out = upsert_one(tx, &importer_id, &external_key, &new, now)?;
-            let id = match &out {
-                Upsert::Created(id) | Upsert::Updated(id) | Upsert::Unchanged(id) => id,
+            let provenance = Provenance {
+                importer_id: &importer_id,
+                external_key: &external_key,
+                revision: revision.as_deref(),
+                annotations: annotations.as_deref(),
             };
-            tx.execute(
-                "UPDATE api_targets SET source_revision = ?2 WHERE id = ?1 AND source_revision IS NOT ?2",
-                params![id, revision],
-            )?;
-            tx.execute(
-                "UPDATE api_targets SET source_annotations = ?2 WHERE id = ?1 AND source_annotations IS NOT ?2",
-                params![id, annotations],
-            )?;
+            let out = upsert_one(tx, &provenance, &new, now)?;
+            if let Upsert::Updated(id) | Upsert::Unchanged(id) = &out {
+                execute_cached(
+                    tx,
+                    "UPDATE api_targets SET source_revision = ?2, source_annotations = ?3 \
+                     WHERE id = ?1 AND (source_revision IS NOT ?2 OR source_annotations IS NOT ?3)",
+                    params![id, provenance.revision, provenance.annotations],
+                )?;
+            }
             Ok(out)
         })
         .await
@@ -82,7 +85,8 @@ impl Store {
                     ins.execute([k])?;
                 }
             }
-            tx.execute(
+            execute_cached(
+                tx,
                 "UPDATE api_targets SET missing_since = ?2 WHERE importer_id = ?1 AND missing_since IS NULL \
                  AND external_key NOT IN (SELECT k FROM present_keys)",
                 params![importer_id, now],
@@ -117,46 +121,51 @@ impl Store {
 /// The sync engine's write of one item, inside the caller's transaction.
 fn upsert_one(
     tx: &Transaction<'_>,
-    importer_id: &str,
-    external_key: &str,
+    provenance: &Provenance<'_>,
     new: &NewTarget,
     now: i64,
 ) -> Result<Upsert, StoreError> {
-    {
-        {
-            let current: Option<Current> = tx
-                .query_row(
-                    "SELECT t.id, d.id, d.content_hash, t.missing_since FROM api_targets t \
-                     LEFT JOIN definitions d ON d.target_id = t.id \
-                     WHERE t.importer_id = ?1 AND t.external_key = ?2 ORDER BY d.created_at LIMIT 1",
-                    params![importer_id, external_key],
-                    |r| Ok(Current { target: r.get(0)?, definition: r.get(1)?, hash: r.get(2)?, missing: r.get(3)? }),
-                )
-                .optional()?;
-            let Some(cur) = current else {
-                return Ok(Upsert::Created(insert_target(
-                    tx,
-                    new,
-                    Some((importer_id, external_key)),
-                    now,
-                )?));
-            };
-            if cur.hash.as_deref() == Some(new.definition.normalized.hash.as_str()) {
-                if cur.missing.is_some() {
-                    tx.execute(
-                        "UPDATE api_targets SET missing_since = NULL WHERE id = ?1",
-                        [&cur.target],
-                    )?;
-                }
-                return Ok(Upsert::Unchanged(cur.target));
-            }
-            // A target always has a definition; should one be gone, add it back.
-            let definition = match cur.definition {
-                Some(d) => d,
-                None => insert_definition(tx, &cur.target, &new.definition, now)?,
-            };
-            replace(tx, &cur.target, &definition, new, true, now)?;
-            Ok(Upsert::Updated(cur.target))
+    let current: Option<Current> = tx
+        .prepare_cached(
+            "SELECT t.id, d.id, d.content_hash, t.missing_since FROM api_targets t \
+             LEFT JOIN definitions d ON d.target_id = t.id \
+             WHERE t.importer_id = ?1 AND t.external_key = ?2 ORDER BY d.created_at LIMIT 1",
+        )?
+        .query_row(
+            params![provenance.importer_id, provenance.external_key],
+            |r| {
+                Ok(Current {
+                    target: r.get(0)?,
+                    definition: r.get(1)?,
+                    hash: r.get(2)?,
+                    missing: r.get(3)?,
+                })
+            },
+        )
+        .optional()?;
+    let Some(cur) = current else {
+        return Ok(Upsert::Created(insert_target(
+            tx,
+            new,
+            Some(provenance),
+            now,
+        )?));
+    };
+    if cur.hash.as_deref() == Some(new.definition.normalized.hash.as_str()) {
+        if cur.missing.is_some() {
+            execute_cached(
+                tx,
+                "UPDATE api_targets SET missing_since = NULL WHERE id = ?1",
+                [&cur.target],
+            )?;
         }
+        return Ok(Upsert::Unchanged(cur.target));
     }
+    // A target always has a definition; should one be gone, add it back.
+    let definition = match cur.definition {
+        Some(d) => d,
+        None => insert_definition(tx, &cur.target, &new.definition, now)?,
+    };
+    replace(tx, &cur.target, &definition, new, true, now)?;
+    Ok(Upsert::Updated(cur.target))
 }

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::{Transaction, params};
 
 use super::{NewDefinition, NewTarget};
-use crate::store::StoreError;
+use crate::store::{StoreError, execute_cached};
 
 pub(super) fn urls_json(urls: &[String]) -> String {
     serde_json::to_string(urls).unwrap_or_else(|_| "[]".into())
@@ -28,7 +28,8 @@ pub(super) fn insert_definition(
     now: i64,
 ) -> Result<String, StoreError> {
     let id = uuid::Uuid::now_v7().to_string();
-    tx.execute(
+    execute_cached(
+        tx,
         "INSERT INTO definitions (id, target_id, source_mode, source_origin, format, spec_version, name, url, \
          source_name, content, content_hash, synthesized, created_at, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?13, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
@@ -60,9 +61,10 @@ fn write_operations(
     definition_id: &str,
     def: &NewDefinition,
     now: i64,
+    fresh: Fresh,
 ) -> Result<u32, StoreError> {
     let mut existing: HashMap<(String, String), (String, String)> = HashMap::new();
-    {
+    if fresh == Fresh::No {
         let mut stmt = tx.prepare_cached(
             "SELECT type, endpoint, id, name FROM operations WHERE target_id = ?1",
         )?;
@@ -142,14 +144,18 @@ fn write_operations(
 pub(super) fn insert_target(
     tx: &Transaction<'_>,
     new: &NewTarget,
-    provenance: Option<(&str, &str)>,
+    provenance: Option<&Provenance<'_>>,
     now: i64,
 ) -> Result<String, StoreError> {
     let id = uuid::Uuid::now_v7().to_string();
     let n = &new.definition.normalized;
-    tx.execute(
+    // The row is written whole at once: a new target has no operations to keep,
+    // so its count is known before they are written.
+    execute_cached(
+        tx,
         "INSERT INTO api_targets (id, name, name_key, description, alternative_urls, definition_format, \
-         created_at, modified_at, importer_id, external_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)",
+         created_at, modified_at, importer_id, external_key, source_revision, source_annotations, operations_count) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             id,
             new.name,
@@ -158,17 +164,43 @@ pub(super) fn insert_target(
             urls_json(&n.servers),
             n.format.as_str(),
             now,
-            provenance.map(|p| p.0),
-            provenance.map(|p| p.1),
+            provenance.map(|p| p.importer_id),
+            provenance.map(|p| p.external_key),
+            provenance.and_then(|p| p.revision),
+            provenance.and_then(|p| p.annotations),
+            distinct_operations(&new.definition),
         ],
     )?;
     let def_id = insert_definition(tx, &id, &new.definition, now)?;
-    let count = write_operations(tx, &id, &def_id, &new.definition, now)?;
-    tx.execute(
-        "UPDATE api_targets SET operations_count = ?2 WHERE id = ?1",
-        params![id, count],
-    )?;
+    write_operations(tx, &id, &def_id, &new.definition, now, Fresh::Yes)?;
     Ok(id)
+}
+
+/// Where an imported target comes from, written with it.
+pub(super) struct Provenance<'a> {
+    pub importer_id: &'a str,
+    pub external_key: &'a str,
+    pub revision: Option<&'a str>,
+    /// JSON list of the source's annotations.
+    pub annotations: Option<&'a str>,
+}
+
+/// Operations a definition has: one per method and endpoint (what
+/// `write_operations` writes).
+fn distinct_operations(def: &NewDefinition) -> u32 {
+    let ops = &def.normalized.operations;
+    let distinct: HashSet<(&str, &str)> = ops
+        .iter()
+        .map(|o| (o.method.as_str(), o.endpoint.as_str()))
+        .collect();
+    u32::try_from(distinct.len()).unwrap_or(u32::MAX)
+}
+
+/// Whether the target's operations are all new (nothing to keep or delete).
+#[derive(PartialEq)]
+enum Fresh {
+    Yes,
+    No,
 }
 
 /// Replaces definition `definition_id` of `target_id` and refreshes the target.
@@ -182,7 +214,8 @@ pub(super) fn replace(
 ) -> Result<(), StoreError> {
     let def = &new.definition;
     let n = &def.normalized;
-    let changed = tx.execute(
+    let changed = execute_cached(
+        tx,
         "UPDATE definitions SET source_mode = ?3, source_origin = ?4, format = ?5, spec_version = ?6, url = ?7, \
          source_name = ?8, content = ?9, content_hash = ?10, synthesized = ?11, updated_at = ?12, name = ?13 \
          WHERE id = ?2 AND target_id = ?1",
@@ -208,13 +241,24 @@ pub(super) fn replace(
             format!("{target_id}/{definition_id}"),
         ));
     }
-    let count = write_operations(tx, target_id, definition_id, def, now)?;
-    tx.execute(
+    let count = write_operations(tx, target_id, definition_id, def, now, Fresh::No)?;
+    execute_cached(
+        tx,
         "UPDATE api_targets SET definition_format = ?2, alternative_urls = ?3, operations_count = ?4, \
          modified_at = ?5, missing_since = NULL, \
          name = CASE WHEN ?6 THEN ?7 ELSE name END, name_key = CASE WHEN ?6 THEN ?8 ELSE name_key END, \
          description = CASE WHEN ?6 THEN ?9 ELSE description END WHERE id = ?1",
-        params![target_id, n.format.as_str(), urls_json(&n.servers), count, now, refresh_text, new.name, crate::text::name_key(&new.name), new.description],
+        params![
+            target_id,
+            n.format.as_str(),
+            urls_json(&n.servers),
+            count,
+            now,
+            refresh_text,
+            new.name,
+            crate::text::name_key(&new.name),
+            new.description
+        ],
     )?;
     Ok(())
 }
