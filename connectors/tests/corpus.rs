@@ -114,3 +114,95 @@ fn every_apis_guru_spec_normalizes_with_independently_checked_counts() {
         "APIs.guru has specs without operations; found {empty}"
     );
 }
+
+/// Issue 20: the `Doc` normalizer against the `serde_json::Value` one it replaced,
+/// on every corpus file, every normalizer fixture and every fuzz seed: the same
+/// result, field for field (format, versions, texts, servers, operations,
+/// webhooks, hash, every diagnostic in order), or the same error message.
+#[test]
+fn the_doc_normalizer_gives_what_the_value_one_gave() {
+    let Some((dir, _)) = corpus() else {
+        return;
+    };
+    let mut files = Vec::new();
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for d in [
+        dir,
+        here.join("tests/fixtures/normalize"),
+        here.join("fuzz/seeds/normalize"),
+    ] {
+        walk(&d, &mut files);
+    }
+    let limits = Limits::default();
+    let (mut compared, mut invalid) = (0, 0);
+    let mut differences = Vec::new();
+    for path in &files {
+        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let Some(old) = apihub_connectors::normalize::legacy::normalize(&bytes, &limits) else {
+            continue;
+        };
+        let new = normalize(bytes, &Hints::default(), &limits);
+        compared += 1;
+        let same = match (&old, &new) {
+            (Ok(o), Ok(n)) => {
+                invalid += usize::from(!n.valid());
+                (
+                    o.format,
+                    &o.spec_version,
+                    &o.title,
+                    &o.version,
+                    &o.description,
+                    &o.servers,
+                    &o.operations,
+                    &o.webhooks,
+                    &o.hash,
+                    &o.diagnostics,
+                ) == (
+                    n.format,
+                    &n.spec_version,
+                    &n.title,
+                    &n.version,
+                    &n.description,
+                    &n.servers,
+                    &n.operations,
+                    &n.webhooks,
+                    &n.hash,
+                    &n.diagnostics,
+                )
+            }
+            (Err(o), Err(n)) => o.to_string() == n.to_string(),
+            _ => false,
+        };
+        if !same {
+            differences.push(format!(
+                "{}:\n  old {:?}\n  new {:?}",
+                path.display(),
+                old.map(|o| (o.hash, o.diagnostics)),
+                new.map(|n| (n.hash, n.diagnostics))
+            ));
+        }
+    }
+    eprintln!("{compared} documents compared, {invalid} invalid by both");
+    assert!(
+        differences.is_empty(),
+        "{} of {compared} differ:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+    assert!(compared > 2_600, "only {compared} documents compared");
+    assert!(invalid >= 5, "only {invalid} invalid documents compared");
+}
+
+fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}

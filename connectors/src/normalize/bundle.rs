@@ -320,7 +320,7 @@ pub(super) fn extract(
         let parsed = f.parse(&root, "exchange.json")?;
         let mut chain = vec![root.clone()];
         let resolved = f.openapi(&parsed, &root, &parsed, &mut chain)?;
-        detect::structured(resolved)?
+        detect::structured_value(&resolved)?
     };
     detect::check_declared(extracted, hints)
 }

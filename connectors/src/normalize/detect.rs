@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::doc::{Doc, with_arena};
 use super::{Extracted, Limits, NormalizeError, generic, graphql, grpc, openapi, raml, tree, xml};
 use crate::normalize::DefinitionFormat;
 
@@ -82,44 +83,36 @@ pub(super) fn extract_bytes(
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if matches!(first, Some(b'{' | b'[')) {
-        let (value, notes) = tree::parse_json(bytes, limits)?;
-        let mut e = structured(value)?;
+        return check_declared(json(bytes, limits)?, hints);
+    }
+    extract(super::text_of(bytes)?, hints, limits)
+}
+
+fn json(bytes: &[u8], limits: &Limits) -> Result<Extracted, NormalizeError> {
+    tree::with_json(bytes, limits, |doc, notes| {
+        let mut e = structured(doc)?;
         for key in notes.duplicate_keys {
             e.diagnostics.push(super::Diagnostic::warning(
                 "",
                 format!("duplicate JSON key `{key}` (the last value is used)"),
             ));
         }
-        return check_declared(e, hints);
-    }
-    extract(super::text_of(bytes)?, hints, limits)
+        Ok(e)
+    })?
 }
 
 fn extract(text: &str, hints: &Hints, limits: &Limits) -> Result<Extracted, NormalizeError> {
     let extracted = match sniff(text) {
         Sniff::Xml => xml::extract(text, limits)?,
         Sniff::Raml => raml::extract(text, limits)?,
-        Sniff::Json => {
-            let (value, notes) = tree::parse_json(text.as_bytes(), limits)?;
-            let mut e = structured(value)?;
-            for key in notes.duplicate_keys {
-                e.diagnostics.push(super::Diagnostic::warning(
-                    "",
-                    format!("duplicate JSON key `{key}` (the last value is used)"),
-                ));
-            }
-            e
-        }
+        Sniff::Json => json(text.as_bytes(), limits)?,
         Sniff::Proto => grpc::extract(text)?,
         Sniff::Graphql => graphql::extract_sdl(text)?,
         Sniff::Text => match hints.suggested() {
             Some(DefinitionFormat::Graphql) => graphql::extract_sdl(text)?,
             Some(DefinitionFormat::Grpc) => grpc::extract(text)?,
             Some(DefinitionFormat::Raml) => raml::extract(text, limits)?,
-            _ => {
-                let (value, _) = tree::parse_yaml(text, limits)?;
-                structured(value)?
-            }
+            _ => tree::with_yaml(text, limits, |doc, _| structured(doc))??,
         },
     };
     check_declared(extracted, hints)
@@ -143,12 +136,17 @@ pub(super) fn check_declared(
     }
 }
 
+/// [`structured`] of a tree read into a `serde_json::Value` (bundles).
+pub(super) fn structured_value(value: &Value) -> Result<Extracted, NormalizeError> {
+    with_arena(|arena| structured(&Doc::of_value(value, arena)))
+}
+
 /// A parsed JSON/YAML tree: which specification it is.
-pub(super) fn structured(value: Value) -> Result<Extracted, NormalizeError> {
-    let Value::Object(map) = &value else {
+pub(super) fn structured(value: &Doc<'_>) -> Result<Extracted, NormalizeError> {
+    let Doc::Obj(map) = value else {
         return Err(NormalizeError::NotAnApi(format!(
             "the document is a {} , not an API definition object",
-            kind_of(&value)
+            kind_of(value)
         )));
     };
     if map.contains_key("openapi") || map.contains_key("swagger") {
@@ -159,7 +157,7 @@ pub(super) fn structured(value: Value) -> Result<Extracted, NormalizeError> {
     }
     let postman = value
         .pointer("/info/schema")
-        .and_then(Value::as_str)
+        .and_then(Doc::as_str)
         .is_some_and(|s| s.contains("getpostman.com"));
     if postman {
         return generic::postman(value);
@@ -172,14 +170,14 @@ pub(super) fn structured(value: Value) -> Result<Extracted, NormalizeError> {
     ))
 }
 
-fn kind_of(v: &Value) -> &'static str {
+fn kind_of(v: &Doc<'_>) -> &'static str {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "plain string",
-        Value::Array(_) => "list",
-        Value::Object(_) => "object",
+        Doc::Null => "null",
+        Doc::Bool(_) => "boolean",
+        Doc::Num(_) => "number",
+        Doc::Str(_) => "plain string",
+        Doc::Arr(_) => "list",
+        Doc::Obj(_) => "object",
     }
 }
 

@@ -2,7 +2,7 @@
 //! (v2.0/v2.1; request items, folders walked) or a HAR 1.2 log (distinct method and
 //! path pairs). Path variables (`:id`) become `{id}`; query strings are dropped.
 
-use serde_json::Value;
+use super::doc::Doc;
 
 use super::canonical::json_hash;
 use super::names::derived;
@@ -42,19 +42,15 @@ fn push_unique(v: &mut Vec<String>, s: Option<String>) {
     }
 }
 
-pub(super) fn postman(value: Value) -> Result<Extracted, NormalizeError> {
+pub(super) fn postman(value: &Doc<'_>) -> Result<Extracted, NormalizeError> {
     let mut operations = Vec::new();
     let mut servers = Vec::new();
-    let items = value
-        .get("item")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let mut stack: Vec<(Value, usize)> = items.into_iter().rev().map(|i| (i, 0)).collect();
+    let items = value.get("item").and_then(Doc::as_array).unwrap_or(&[]);
+    let mut stack: Vec<(&Doc<'_>, usize)> = items.iter().rev().map(|i| (i, 0)).collect();
     while let Some((item, depth)) = stack.pop() {
-        if let Some(children) = item.get("item").and_then(Value::as_array) {
+        if let Some(children) = item.get("item").and_then(Doc::as_array) {
             if depth < 64 {
-                stack.extend(children.iter().rev().cloned().map(|c| (c, depth + 1)));
+                stack.extend(children.iter().rev().map(|c| (c, depth + 1)));
             }
             continue;
         }
@@ -62,24 +58,24 @@ pub(super) fn postman(value: Value) -> Result<Extracted, NormalizeError> {
             continue;
         };
         let (method, url) = match request {
-            Value::String(u) => ("GET".to_owned(), u.clone()),
+            Doc::Str(u) => ("GET".to_owned(), (*u).to_owned()),
             r => {
                 let m = r
                     .get("method")
-                    .and_then(Value::as_str)
+                    .and_then(Doc::as_str)
                     .unwrap_or("GET")
                     .to_ascii_uppercase();
                 let u = match r.get("url") {
-                    Some(Value::String(u)) => u.clone(),
+                    Some(Doc::Str(u)) => (*u).to_owned(),
                     Some(u) => u
                         .get("raw")
-                        .and_then(Value::as_str)
+                        .and_then(Doc::as_str)
                         .map(str::to_owned)
                         .unwrap_or_else(|| {
                             let path: Vec<&str> = u
                                 .get("path")
-                                .and_then(Value::as_array)
-                                .map(|p| p.iter().filter_map(Value::as_str).collect())
+                                .and_then(Doc::as_array)
+                                .map(|p| p.iter().filter_map(Doc::as_str).collect())
                                 .unwrap_or_default();
                             format!("/{}", path.join("/"))
                         }),
@@ -92,7 +88,7 @@ pub(super) fn postman(value: Value) -> Result<Extracted, NormalizeError> {
         push_unique(&mut servers, origin);
         let name = item
             .get("name")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .map(str::to_owned)
             .unwrap_or_else(|| derived(&method, &path));
         operations.push(Operation {
@@ -104,7 +100,7 @@ pub(super) fn postman(value: Value) -> Result<Extracted, NormalizeError> {
     let info = value.get("info");
     let text = |k: &str| {
         info.and_then(|i| i.get(k))
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .map(str::to_owned)
     };
     let schema = text("schema").unwrap_or_default();
@@ -122,13 +118,13 @@ pub(super) fn postman(value: Value) -> Result<Extracted, NormalizeError> {
         servers,
         operations,
         webhooks: Vec::new(),
-        hash: json_hash("postman", &value),
+        hash: json_hash("postman", value),
         diagnostics: Vec::new(),
     })
 }
 
-pub(super) fn har(value: Value) -> Result<Extracted, NormalizeError> {
-    let Some(entries) = value.pointer("/log/entries").and_then(Value::as_array) else {
+pub(super) fn har(value: &Doc<'_>) -> Result<Extracted, NormalizeError> {
+    let Some(entries) = value.pointer("/log/entries").and_then(Doc::as_array) else {
         return Err(NormalizeError::invalid(
             DefinitionFormat::Genericapi,
             "HAR `log.entries` is not a list",
@@ -143,10 +139,10 @@ pub(super) fn har(value: Value) -> Result<Extracted, NormalizeError> {
         };
         let method = req
             .get("method")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .unwrap_or("GET")
             .to_ascii_uppercase();
-        let (origin, path) = split_url(req.get("url").and_then(Value::as_str).unwrap_or(""));
+        let (origin, path) = split_url(req.get("url").and_then(Doc::as_str).unwrap_or(""));
         push_unique(&mut servers, origin);
         if seen.insert((method.clone(), path.clone())) {
             let name = derived(&method, &path);
@@ -159,21 +155,21 @@ pub(super) fn har(value: Value) -> Result<Extracted, NormalizeError> {
     }
     let version = value
         .pointer("/log/version")
-        .and_then(Value::as_str)
+        .and_then(Doc::as_str)
         .unwrap_or("1.2");
     Ok(Extracted {
         format: DefinitionFormat::Genericapi,
         spec_version: format!("HAR {version}"),
         title: value
             .pointer("/log/pages/0/title")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .map(str::to_owned),
         version: None,
         description: None,
         servers,
         operations,
         webhooks: Vec::new(),
-        hash: json_hash("har", &value),
+        hash: json_hash("har", value),
         diagnostics: Vec::new(),
     })
 }

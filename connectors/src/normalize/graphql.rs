@@ -2,9 +2,9 @@
 //! a recursion limit) and introspection JSON. Operations are the fields of the root
 //! operation types, including `extend type` blocks.
 
+use super::doc::Doc;
 use apollo_parser::cst;
 use apollo_parser::{Lexer, Parser, TokenKind};
-use serde_json::Value;
 
 use super::canonical::{json_hash, tokens_hash};
 use super::{Extracted, NormalizeError, Operation};
@@ -129,12 +129,12 @@ fn line_col(text: &str, index: usize) -> (usize, usize) {
 }
 
 /// `{"__schema": ...}` or `{"data": {"__schema": ...}}` from an introspection query.
-pub(super) fn extract_introspection(value: Value) -> Result<Extracted, NormalizeError> {
+pub(super) fn extract_introspection(value: &Doc<'_>) -> Result<Extracted, NormalizeError> {
     let schema = value
         .get("__schema")
         .or_else(|| value.pointer("/data/__schema"))
-        .unwrap_or(&Value::Null);
-    let Some(types) = schema.get("types").and_then(Value::as_array) else {
+        .unwrap_or(&Doc::Null);
+    let Some(types) = schema.get("types").and_then(Doc::as_array) else {
         return Err(NormalizeError::invalid(
             DefinitionFormat::Graphql,
             "introspection result has no `__schema.types` list",
@@ -143,25 +143,25 @@ pub(super) fn extract_introspection(value: Value) -> Result<Extracted, Normalize
     let mut operations = Vec::new();
     for (key, kind) in KINDS {
         let Some(root) = schema
-            .get(format!("{key}Type"))
+            .get(&format!("{key}Type"))
             .and_then(|t| t.get("name"))
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
         else {
             continue;
         };
         let Some(ty) = types
             .iter()
-            .find(|t| t.get("name").and_then(Value::as_str) == Some(root))
+            .find(|t| t.get("name").and_then(Doc::as_str) == Some(root))
         else {
             continue;
         };
         for field in ty
             .get("fields")
-            .and_then(Value::as_array)
+            .and_then(Doc::as_array)
             .into_iter()
             .flatten()
         {
-            if let Some(n) = field.get("name").and_then(Value::as_str) {
+            if let Some(n) = field.get("name").and_then(Doc::as_str) {
                 operations.push(operation(kind, n));
             }
         }
@@ -173,7 +173,7 @@ pub(super) fn extract_introspection(value: Value) -> Result<Extracted, Normalize
         version: None,
         description: schema
             .get("description")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .map(str::to_owned),
         servers: Vec::new(),
         operations,

@@ -85,10 +85,13 @@
 mod bundle;
 mod canonical;
 mod detect;
+mod doc;
 mod format;
 mod generic;
 mod graphql;
 mod grpc;
+#[doc(hidden)]
+pub mod legacy;
 mod names;
 mod openapi;
 mod raml;

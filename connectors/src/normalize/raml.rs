@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::canonical::json_hash;
+use super::canonical::value_hash;
 use super::names::derived;
 use super::{Diagnostic, Extracted, Limits, NormalizeError, Operation, tree};
 use crate::normalize::DefinitionFormat;
@@ -87,7 +87,7 @@ pub(super) fn extract_tree(version: &str, root: &Value) -> Result<Extracted, Nor
         servers,
         operations,
         webhooks: Vec::new(),
-        hash: json_hash(&format!("raml {version}"), root),
+        hash: value_hash(&format!("raml {version}"), root),
         diagnostics,
     })
 }

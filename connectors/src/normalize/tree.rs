@@ -1,15 +1,19 @@
-//! JSON and YAML into a `serde_json::Value`, within bounds. One visitor builds the
-//! tree for both syntaxes and enforces the limits as it goes: nesting depth, total
-//! node count (which is what bounds YAML alias expansion, the "billion laughs"), and
-//! duplicate keys. Nothing is allocated past a limit, so hostile input fails fast
-//! with little memory.
+//! JSON and YAML into a [`Doc`], within bounds. JSON takes the fast way (sonic-rs,
+//! see [`with_json`]) when it can; otherwise, and for YAML, one visitor builds a
+//! `serde_json::Value` for both syntaxes and enforces the limits as it goes:
+//! nesting depth, total node count (which is what bounds YAML alias expansion, the
+//! "billion laughs"), and duplicate keys. Nothing is allocated past a limit, so
+//! hostile input fails fast with little memory.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
 
+use bumpalo::Bump;
+use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
+use super::doc::{Doc, Num, Obj, with_arena};
 use super::{Limits, NormalizeError};
 
 /// What the tree builder noticed without failing.
@@ -26,9 +30,6 @@ struct Budget<'a> {
     max_nodes: usize,
     /// YAML rejects duplicate keys (as js-yaml does); JSON keeps the last.
     reject_duplicates: bool,
-    /// Refuse fractional numbers, so that the caller parses again with serde_json
-    /// (see [`parse_json`]).
-    refuse_floats: bool,
     notes: RefCell<TreeNotes>,
 }
 
@@ -83,10 +84,7 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
     fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
         Ok(Value::Number(v.into()))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        if self.budget.refuse_floats {
-            return Err(E::custom("fractional number"));
-        }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
         // YAML allows .inf and .nan, JSON has no number for them.
         Ok(Number::from_f64(v).map_or_else(|| Value::String(v.to_string()), Value::Number))
     }
@@ -206,32 +204,132 @@ fn budget(limits: &Limits, input_len: usize, reject_duplicates: bool) -> Budget<
         nodes: Cell::new(0),
         max_nodes: input_len.saturating_mul(limits.max_expansion).max(10_000),
         reject_duplicates,
-        refuse_floats: false,
         notes: RefCell::new(TreeNotes::default()),
     }
 }
 
-/// JSON is parsed by sonic-rs (SIMD) when it can give the same tree as
-/// serde_json, and by serde_json otherwise: sonic-rs rounds decimal fractions
-/// correctly where serde_json (without `float_roundtrip`) can be one unit off,
-/// and every stored hash was made from serde_json's value. So a document with a
-/// fractional number, or one sonic-rs refuses for any reason (a syntax error,
-/// nesting past its 255 levels, ...), is parsed again by serde_json, whose
-/// result and messages are the ones users have always had.
-pub fn parse_json(bytes: &[u8], limits: &Limits) -> Result<(Value, TreeNotes), NormalizeError> {
-    let mut b = budget(limits, bytes.len(), false);
-    b.refuse_floats = true;
-    let mut de = sonic_rs::Deserializer::from_slice(bytes);
-    let fast = Seed {
-        budget: &b,
-        depth: 0,
+/// Parses JSON into a [`Doc`] and hands it to `f`. sonic-rs (SIMD) parses it,
+/// numbers kept as their text, and the tree is built from that in one walk
+/// ([`Build`]). Whatever that walk would not reproduce exactly as serde_json read
+/// it (a duplicate key, a number serde_json refuses, nesting past the limits) and
+/// whatever sonic-rs refuses is parsed again by serde_json, whose tree, notes and
+/// error messages are the ones users have always had.
+pub fn with_json<R>(
+    bytes: &[u8],
+    limits: &Limits,
+    f: impl for<'a> FnOnce(&'a Doc<'a>, TreeNotes) -> R,
+) -> Result<R, NormalizeError> {
+    let parsed = stacker::maybe_grow(SONIC_STACK, SONIC_STACK, || sonic(bytes));
+    with_arena(|arena| {
+        let fast = parsed.as_ref().and_then(|value| {
+            stacker::maybe_grow(SONIC_STACK, SONIC_STACK, || {
+                Build::new(arena, limits).sonic(value, 0)
+            })
+        });
+        if let Some(doc) = fast {
+            return Ok(f(arena.alloc(doc), TreeNotes::default()));
+        }
+        let (value, notes) = parse_json_exact(bytes, limits)?;
+        Ok(f(arena.alloc(Doc::of_value(&value, arena)), notes))
+    })
+}
+
+/// Parses YAML into a [`Doc`] and hands it to `f`.
+pub fn with_yaml<R>(
+    text: &str,
+    limits: &Limits,
+    f: impl for<'a> FnOnce(&'a Doc<'a>, TreeNotes) -> R,
+) -> Result<R, NormalizeError> {
+    let (value, notes) = parse_yaml(text, limits)?;
+    Ok(with_arena(|arena| {
+        f(arena.alloc(Doc::of_value(&value, arena)), notes)
+    }))
+}
+
+/// The walk from sonic-rs's tree to a [`Doc`]: sorts each object's keys and
+/// reads each number's text as serde_json does. `None` means "let serde_json
+/// parse it" (see [`with_json`]). The JSON node count cannot pass the budget
+/// (every value takes at least one input byte), so only depth is checked.
+struct Build<'a> {
+    arena: &'a Bump,
+    max_depth: usize,
+    /// The entries of the objects being built, innermost last (one buffer reused
+    /// by all, so a finished object is one copy into the arena).
+    entries: Vec<(&'a str, Doc<'a>)>,
+    items: Vec<Doc<'a>>,
+}
+
+/// Stack that sonic-rs's parser may need: it recurses once per level, up to its
+/// own limit of 255 levels whatever ours is, using about 400 bytes a level in an
+/// optimized build (the deepest input fits 128 KiB) and tens of KiB in a debug
+/// build. A thread with less left runs the parse on a fresh segment this size.
+const SONIC_STACK: usize = if cfg!(debug_assertions) {
+    32 << 20
+} else {
+    512 << 10
+};
+
+/// sonic-rs's tree of the whole input, numbers as their text.
+fn sonic(bytes: &[u8]) -> Option<sonic_rs::Value> {
+    // sonic-rs's deserializer does not report invalid UTF-8 itself (only its
+    // `from_slice` does, which cannot keep numbers as text).
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut de = sonic_rs::Deserializer::from_str(text).use_rawnumber();
+    let value = sonic_rs::Value::deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(value)
+}
+
+impl<'a> Build<'a> {
+    fn new(arena: &'a Bump, limits: &Limits) -> Self {
+        Build {
+            arena,
+            max_depth: limits.max_depth,
+            entries: Vec::new(),
+            items: Vec::new(),
+        }
     }
-    .deserialize(&mut de)
-    .and_then(|v| de.end().map(|()| v));
-    if let Ok(value) = fast {
-        return Ok((value, b.notes.into_inner()));
+
+    fn sonic(&mut self, v: &'a sonic_rs::Value, depth: usize) -> Option<Doc<'a>> {
+        use sonic_rs::{JsonContainerTrait, JsonType, JsonValueTrait};
+        if depth >= self.max_depth {
+            return None;
+        }
+        Some(match v.get_type() {
+            JsonType::Null => Doc::Null,
+            JsonType::Boolean => Doc::Bool(v.as_bool()?),
+            JsonType::String => Doc::Str(v.as_str()?),
+            JsonType::Number => Doc::Num(Num::parse(v.as_raw_number()?.as_str())?),
+            JsonType::Array => {
+                let base = self.items.len();
+                for item in v.as_array()?.iter() {
+                    let d = self.sonic(item, depth + 1)?;
+                    self.items.push(d);
+                }
+                let items = self.arena.alloc_slice_copy(&self.items[base..]);
+                self.items.truncate(base);
+                Doc::Arr(items)
+            }
+            JsonType::Object => {
+                let base = self.entries.len();
+                for (k, item) in v.as_object()?.iter() {
+                    let d = self.sonic(item, depth + 1)?;
+                    self.entries.push((k, d));
+                }
+                let entries = &mut self.entries[base..];
+                if !entries.windows(2).all(|w| w[0].0 < w[1].0) {
+                    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                    // A duplicate key: serde_json's reading notes it in order.
+                    if entries.windows(2).any(|w| w[0].0 == w[1].0) {
+                        return None;
+                    }
+                }
+                let entries = self.arena.alloc_slice_copy(entries);
+                self.entries.truncate(base);
+                Doc::Obj(Obj::sorted(entries))
+            }
+        })
     }
-    parse_json_exact(bytes, limits)
 }
 
 fn parse_json_exact(bytes: &[u8], limits: &Limits) -> Result<(Value, TreeNotes), NormalizeError> {
@@ -339,44 +437,114 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The tree as compact JSON (equal trees, equal text: floats are written by
+    /// ryu, which gives each `f64` one text) and the notes.
+    fn json(text: &str, l: &Limits) -> Result<(String, Vec<String>), NormalizeError> {
+        with_json(text.as_bytes(), l, |d, n| (d.to_string(), n.duplicate_keys))
+    }
+
+    /// The fast way alone: `None` when it hands the input to serde_json.
+    fn fast(text: &str, l: &Limits) -> Option<String> {
+        stacker::maybe_grow(SONIC_STACK, SONIC_STACK, || {
+            let arena = Bump::new();
+            let value = sonic(text.as_bytes())?;
+            Build::new(&arena, l)
+                .sonic(&value, 0)
+                .map(|d| d.to_string())
+        })
+    }
+
+    fn exact(text: &str, l: &Limits) -> Result<(String, Vec<String>), NormalizeError> {
+        let (v, n) = parse_json_exact(text.as_bytes(), l)?;
+        let arena = Bump::new();
+        Ok((Doc::of_value(&v, &arena).to_string(), n.duplicate_keys))
+    }
+
     #[test]
     fn json_and_yaml_build_the_same_tree() {
         let l = Limits::default();
-        let (j, _) =
-            parse_json(br#"{"a": [1, 2.5, "x", null, true], "200": {"b": {}}}"#, &l).expect("json");
-        let (y, _) = parse_yaml("a: [1, 2.5, x, null, true]\n200:\n  b: {}\n", &l).expect("yaml");
-        assert_eq!(j, y);
-        assert_eq!(j, json!({"a": [1, 2.5, "x", null, true], "200": {"b": {}}}));
+        let j = json(r#"{"a": [1, 2.5, "x", null, true], "200": {"b": {}}}"#, &l).expect("json");
+        let y = with_yaml("a: [1, 2.5, x, null, true]\n200:\n  b: {}\n", &l, |d, _| {
+            d.to_string()
+        })
+        .expect("yaml");
+        assert_eq!(j.0, y);
+        assert_eq!(
+            j.0,
+            json!({"a": [1, 2.5, "x", null, true], "200": {"b": {}}}).to_string()
+        );
     }
 
     #[test]
     fn duplicates_warn_in_json_and_fail_in_yaml() {
         let l = Limits::default();
-        let (v, notes) = parse_json(br#"{"a": 1, "a": 2}"#, &l).expect("json");
-        assert_eq!(v, json!({"a": 2}));
-        assert_eq!(notes.duplicate_keys, ["a"]);
+        let (v, notes) = json(r#"{"a": 1, "b": {"c": 1, "c": 2}, "a": 2}"#, &l).expect("json");
+        assert_eq!(v, r#"{"a":2,"b":{"c":2}}"#);
+        assert_eq!(notes, ["c", "a"], "in the order serde_json meets them");
         let err = parse_yaml("a: 1\na: 2\n", &l).expect_err("yaml duplicate");
         assert!(err.to_string().contains("duplicate"), "{err}");
     }
 
+    /// What the fast way builds is what serde_json builds, and what serde_json
+    /// refuses the fast way never accepts: every result and message is serde_json's.
     #[test]
-    fn both_parsers_give_one_tree_and_one_message() {
+    fn the_fast_way_agrees_with_serde_json_or_steps_aside() {
         let l = Limits::default();
-        for doc in [
-            r#"{"a": 1, "b": [true, null, "x\u00e9\ud83d\ude00"], "c": -7, "d": 18446744073709551615}"#,
-            r#"{"f": 37.7700405105, "g": 1e400, "h": -0.0}"#,
-            r#"{"a": 1,}"#,
-            r#"{"s": "\ud800"}"#,
-            "{\"a\": 1} x",
-            "[1, 2",
-        ] {
-            let fast = parse_json(doc.as_bytes(), &l).map(|(v, _)| v);
-            let exact = parse_json_exact(doc.as_bytes(), &l).map(|(v, _)| v);
-            assert_eq!(fast, exact, "{doc}");
+        let cases = [
+            // taken by the fast way
+            (
+                r#"{"a": 1, "b": [true, null, "x\u00e9\ud83d\ude00"], "c": -7, "d": 18446744073709551615}"#,
+                true,
+            ),
+            (
+                r#"{"f": 37.7700405105, "h": -0.0, "i": -0, "j": 1E2, "k": 0.1000000000000000055511151231257827}"#,
+                true,
+            ),
+            (
+                r#"{"big": 123456789012345678901234567890, "neg": -9223372036854775809}"#,
+                true,
+            ),
+            (
+                r#"{"z": 1, "y": {"b": 2, "a": 1}, "": [], "\u0000": "\t"}"#,
+                true,
+            ),
+            ("  [1, 2]  \n", true),
+            // serde_json's way: a duplicate key, a number out of its range
+            (r#"{"a": 1, "a": 2}"#, false),
+            (r#"{"g": 1e400}"#, false),
+            (r#"[-1e400]"#, false),
+            // refused by both, with serde_json's message
+            (r#"{"a": 1,}"#, false),
+            (r#"[1, 2,]"#, false),
+            (r#"{"s": "\ud800"}"#, false),
+            ("{\"s\": \"a\u{1}b\"}", false),
+            ("{\"a\": 1} x", false),
+            ("[1, 2", false),
+            ("[01]", false),
+            ("[1.]", false),
+            ("[.5]", false),
+            ("[-]", false),
+            ("[1e]", false),
+            ("[NaN]", false),
+            ("[+1]", false),
+            ("{'a': 1}", false),
+            ("{a: 1}", false),
+            ("[\"\\x\"]", false),
+            ("[tru]", false),
+            ("", false),
+        ];
+        for (text, taken) in cases {
+            let fast = fast(text, &l);
+            assert_eq!(fast.is_some(), taken, "{text}: {fast:?}");
+            let exact = exact(text, &l);
+            if let Some(f) = &fast {
+                assert_eq!(Some(f), exact.as_ref().ok().map(|e| &e.0), "{text}");
+            }
+            assert_eq!(json(text, &l), exact, "{text}");
         }
-        let (v, _) = parse_json(br#"{"f": 37.7700405105}"#, &l).expect("float");
-        let serde: Value = serde_json::from_str(r#"{"f": 37.7700405105}"#).expect("serde");
-        assert_eq!(v, serde, "fractions keep serde_json's value");
+        let invalid_utf8 = b"{\"a\": \"\xff\"}";
+        assert!(sonic(invalid_utf8).is_none());
+        assert!(with_json(invalid_utf8, &l, |_, _| ()).is_err());
     }
 
     #[test]
@@ -386,9 +554,31 @@ mod tests {
             ..Limits::default()
         };
         let deep = format!("{}{}", "[".repeat(11), "]".repeat(11));
-        assert!(parse_json(deep.as_bytes(), &l).is_err());
+        let err = json(&deep, &l).expect_err("too deep");
+        assert!(
+            err.to_string().contains("nesting deeper than 10 levels"),
+            "{err}"
+        );
+        assert!(fast(&deep, &l).is_none());
         let ok = format!("{}{}", "[".repeat(10), "]".repeat(10));
-        assert!(parse_json(ok.as_bytes(), &l).is_ok());
+        assert!(json(&ok, &l).is_ok());
+        assert!(fast(&ok, &l).is_some());
+        // Past sonic-rs's own limit, serde_json reads it under a higher setting
+        // (on a stack for that depth: the setting is the operator's to size).
+        let deeper = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(|| {
+                let l = Limits {
+                    max_depth: 1000,
+                    ..Limits::default()
+                };
+                let deeper = format!("{}{}", "[".repeat(300), "]".repeat(300));
+                (fast(&deeper, &l), json(&deeper, &l).is_ok())
+            })
+            .expect("thread")
+            .join()
+            .expect("no overflow");
+        assert_eq!(deeper, (None, true));
     }
 
     #[test]

@@ -5,9 +5,8 @@
 mod rules;
 mod validate;
 
-use serde_json::{Map, Value};
-
 use super::canonical::json_hash;
+use super::doc::{Doc, Obj};
 use super::names::derived;
 use super::{Diagnostic, Extracted, NormalizeError, Operation};
 use crate::normalize::DefinitionFormat;
@@ -24,54 +23,54 @@ pub(super) enum Ver {
     V31,
 }
 
-pub(super) fn extract(value: Value) -> Result<Extracted, NormalizeError> {
+pub(super) fn extract(value: &Doc<'_>) -> Result<Extracted, NormalizeError> {
     let mut diagnostics = Vec::new();
-    let (format, ver, spec_version) = version(&value, &mut diagnostics)?;
-    let info = value.get("info").and_then(Value::as_object);
+    let (format, ver, spec_version) = version(value, &mut diagnostics)?;
+    let info = value.get("info").and_then(Doc::as_object);
     let text = |k: &str| info.and_then(|i| i.get(k)).and_then(scalar_text);
-    let (ops, op_diags) = operations(&value, "paths", ver);
+    let (ops, op_diags) = operations(value, "paths", ver);
     diagnostics.extend(op_diags);
     let webhooks = if ver == Ver::V31 {
-        operations(&value, "webhooks", ver).0
+        operations(value, "webhooks", ver).0
     } else {
         Vec::new()
     };
-    diagnostics.extend(validate::validate(&value, ver));
+    diagnostics.extend(validate::validate(value, ver));
     Ok(Extracted {
         format,
         spec_version,
         title: text("title"),
         version: text("version"),
         description: text("description"),
-        servers: servers(&value, ver),
+        servers: servers(value, ver),
         operations: ops,
         webhooks,
-        hash: json_hash("openapi", &value),
+        hash: json_hash("openapi", value),
         diagnostics,
     })
 }
 
-fn scalar_text(v: &Value) -> Option<String> {
+fn scalar_text(v: &Doc<'_>) -> Option<String> {
     match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Doc::Str(s) => Some((*s).to_owned()),
+        Doc::Num(n) => Some(n.json().to_string()),
         _ => None,
     }
 }
 
 fn version(
-    v: &Value,
+    v: &Doc<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<(DefinitionFormat, Ver, String), NormalizeError> {
     if let Some(raw) = v.get("openapi") {
         let s = match raw {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => {
+            Doc::Str(s) => (*s).to_owned(),
+            Doc::Num(n) => {
                 diags.push(Diagnostic::error(
                     "/openapi",
                     "the version must be a string (e.g. \"3.0.0\"), not a number",
                 ));
-                n.to_string()
+                n.json().to_string()
             }
             _ => {
                 return Err(NormalizeError::NotAnApi(
@@ -103,10 +102,8 @@ fn version(
         return Ok((DefinitionFormat::Openapi3, ver, s));
     }
     match v.get("swagger") {
-        Some(Value::String(s)) if s == "2.0" => {
-            Ok((DefinitionFormat::Openapi2, Ver::V2, s.clone()))
-        }
-        Some(Value::Number(n)) if n.as_f64() == Some(2.0) => {
+        Some(Doc::Str(s)) if *s == "2.0" => Ok((DefinitionFormat::Openapi2, Ver::V2, "2.0".into())),
+        Some(n @ Doc::Num(_)) if n.as_f64() == Some(2.0) => {
             diags.push(Diagnostic::error(
                 "/swagger",
                 "the version must be the string \"2.0\", not a number",
@@ -115,7 +112,7 @@ fn version(
         }
         other => Err(NormalizeError::NotAnApi(format!(
             "unsupported Swagger version {}; only 2.0 is supported",
-            other.map(Value::to_string).unwrap_or_default()
+            other.map(Doc::to_string).unwrap_or_default()
         ))),
     }
 }
@@ -126,10 +123,13 @@ pub(super) fn escape(key: &str) -> String {
 }
 
 /// Resolves a local `$ref` (`#/...`); `None` for external or dangling references.
-pub(super) fn resolve<'v>(root: &'v Value, reference: &str) -> Option<&'v Value> {
+pub(super) fn resolve<'v, 'a>(root: &'v Doc<'a>, reference: &str) -> Option<&'v Doc<'a>> {
     let pointer = reference.strip_prefix('#')?;
-    let pointer = percent_decode(pointer);
-    root.pointer(&pointer)
+    if pointer.as_bytes().contains(&b'%') {
+        root.pointer(&percent_decode(pointer))
+    } else {
+        root.pointer(pointer)
+    }
 }
 
 pub(crate) fn percent_decode(s: &str) -> String {
@@ -156,16 +156,16 @@ pub(crate) fn percent_decode(s: &str) -> String {
 }
 
 /// Follows a path item's `$ref` chain (local only, bounded).
-fn path_item<'v>(
-    root: &'v Value,
-    item: &'v Value,
+fn path_item<'a>(
+    root: &'a Doc<'a>,
+    item: &'a Doc<'a>,
     at: &str,
     diags: &mut Vec<Diagnostic>,
-) -> Option<&'v Map<String, Value>> {
+) -> Option<Obj<'a>> {
     let mut current = item;
     for _ in 0..16 {
         let map = current.as_object()?;
-        match map.get("$ref").and_then(Value::as_str) {
+        match map.get("$ref").and_then(Doc::as_str) {
             None => return Some(map),
             Some(r) if !r.starts_with('#') => {
                 diags.push(Diagnostic::warning(at, format!("external path item `$ref` `{r}` is not fetched; its operations are not counted")));
@@ -190,7 +190,7 @@ fn path_item<'v>(
     None
 }
 
-fn operations(root: &Value, key: &str, ver: Ver) -> (Vec<Operation>, Vec<Diagnostic>) {
+fn operations<'a>(root: &'a Doc<'a>, key: &str, ver: Ver) -> (Vec<Operation>, Vec<Diagnostic>) {
     let mut ops = Vec::new();
     let mut diags = Vec::new();
     let Some(paths) = root.get(key) else {
@@ -216,13 +216,13 @@ fn operations(root: &Value, key: &str, ver: Ver) -> (Vec<Operation>, Vec<Diagnos
             let method = lower.to_ascii_uppercase();
             let name = op
                 .get("operationId")
-                .and_then(Value::as_str)
+                .and_then(Doc::as_str)
                 .filter(|s| !s.trim().is_empty())
                 .map(str::to_owned)
                 .unwrap_or_else(|| derived(&method, path));
             ops.push(Operation {
                 method,
-                endpoint: path.clone(),
+                endpoint: path.to_owned(),
                 name,
             });
         }
@@ -230,15 +230,15 @@ fn operations(root: &Value, key: &str, ver: Ver) -> (Vec<Operation>, Vec<Diagnos
     (ops, diags)
 }
 
-fn servers(root: &Value, ver: Ver) -> Vec<String> {
+fn servers(root: &Doc<'_>, ver: Ver) -> Vec<String> {
     if ver == Ver::V2 {
-        let host = root.get("host").and_then(Value::as_str);
-        let base = root.get("basePath").and_then(Value::as_str).unwrap_or("");
+        let host = root.get("host").and_then(Doc::as_str);
+        let base = root.get("basePath").and_then(Doc::as_str).unwrap_or("");
         let Some(host) = host else { return Vec::new() };
         let schemes: Vec<&str> = root
             .get("schemes")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .and_then(Doc::as_array)
+            .map(|a| a.iter().filter_map(Doc::as_str).collect())
             .filter(|a: &Vec<&str>| !a.is_empty())
             .unwrap_or_else(|| vec!["https"]);
         return schemes
@@ -249,15 +249,15 @@ fn servers(root: &Value, ver: Ver) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for server in root
         .get("servers")
-        .and_then(Value::as_array)
+        .and_then(Doc::as_array)
         .into_iter()
         .flatten()
     {
-        let Some(url) = server.get("url").and_then(Value::as_str) else {
+        let Some(url) = server.get("url").and_then(Doc::as_str) else {
             continue;
         };
         let mut url = url.to_owned();
-        if let Some(vars) = server.get("variables").and_then(Value::as_object) {
+        if let Some(vars) = server.get("variables").and_then(Doc::as_object) {
             for (name, var) in vars {
                 if let Some(d) = var.get("default").and_then(scalar_text) {
                     url = url.replace(&format!("{{{name}}}"), &d);

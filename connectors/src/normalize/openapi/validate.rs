@@ -10,10 +10,9 @@
 //! go on a work list instead of being checked recursively, so long chains of
 //! references cost no stack.
 
-use std::collections::HashSet;
+use foldhash::{HashMap, HashSet, HashSetExt};
 
-use serde_json::{Map, Value};
-
+use super::super::doc::{Doc, Obj};
 use super::rules::{self, Spec, Ty};
 use super::{METHODS, Ver, escape, resolve};
 use crate::normalize::Diagnostic;
@@ -21,7 +20,7 @@ use crate::normalize::Diagnostic;
 /// Stop collecting after this many problems; the verdict is already "invalid".
 const MAX_DIAGNOSTICS: usize = 25;
 
-pub(super) fn validate(root: &Value, ver: Ver) -> Vec<Diagnostic> {
+pub(super) fn validate<'a>(root: &'a Doc<'a>, ver: Ver) -> Vec<Diagnostic> {
     let mut c = Checker {
         root,
         ver,
@@ -29,6 +28,7 @@ pub(super) fn validate(root: &Value, ver: Ver) -> Vec<Diagnostic> {
         seen: HashSet::new(),
         merged: HashSet::new(),
         cyclic: Default::default(),
+        resolved: Default::default(),
         pending: Vec::new(),
     };
     let root_spec = match ver {
@@ -59,14 +59,16 @@ pub(super) fn validate(root: &Value, ver: Ver) -> Vec<Diagnostic> {
 }
 
 pub(super) struct Checker<'a> {
-    root: &'a Value,
+    root: &'a Doc<'a>,
     pub(super) ver: Ver,
     diags: Vec<Diagnostic>,
     seen: HashSet<(usize, &'static str)>,
     merged: HashSet<(usize, &'static str)>,
-    cyclic: std::collections::HashMap<String, bool>,
+    cyclic: HashMap<String, bool>,
+    /// Local references already followed (most documents use each many times).
+    resolved: HashMap<String, Option<&'a Doc<'a>>>,
     /// Reference targets still to check: (location, target, as what).
-    pending: Vec<(String, &'a Value, Ty)>,
+    pending: Vec<(String, &'a Doc<'a>, Ty)>,
 }
 
 /// A location in the document, built on the stack as the walk descends and turned
@@ -113,14 +115,14 @@ impl std::fmt::Display for At<'_> {
     }
 }
 
-fn type_name(v: &Value) -> &'static str {
+fn type_name(v: &Doc<'_>) -> &'static str {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+        Doc::Null => "null",
+        Doc::Bool(_) => "boolean",
+        Doc::Num(_) => "number",
+        Doc::Str(_) => "string",
+        Doc::Arr(_) => "array",
+        Doc::Obj(_) => "object",
     }
 }
 
@@ -140,7 +142,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Checks `v` at `at` as a `ty`.
-    pub(super) fn check(&mut self, at: &At<'_>, v: &Value, ty: Ty) {
+    pub(super) fn check(&mut self, at: &At<'_>, v: &Doc<'_>, ty: Ty) {
         if self.full() {
             return;
         }
@@ -190,13 +192,13 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn expect(&mut self, at: &At<'_>, v: &Value, ok: bool, what: &str) {
+    fn expect(&mut self, at: &At<'_>, v: &Doc<'_>, ok: bool, what: &str) {
         if !ok {
             self.error(at, format!("must be a {what}, not {}", type_name(v)));
         }
     }
 
-    fn object_of(&mut self, at: &At<'_>, map: &Map<String, Value>, ty: Ty) {
+    fn object_of(&mut self, at: &At<'_>, map: Obj<'_>, ty: Ty) {
         match ty {
             Ty::Obj(spec) => self.object(at, map, spec),
             Ty::Custom(kind) => rules::custom(self, kind, at, map),
@@ -205,7 +207,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Follows `$ref`s the way a dereferencing parser would, then checks the object.
-    fn deref(&mut self, at: &At<'_>, v: &Value, ty: Ty) {
+    fn deref(&mut self, at: &At<'_>, v: &Doc<'_>, ty: Ty) {
         let kind = match ty {
             Ty::Obj(spec) => spec.name,
             Ty::Custom(c) => c.name(),
@@ -228,8 +230,7 @@ impl<'a> Checker<'a> {
         if !r.starts_with('#') {
             return; // external: not fetched, so not checked
         }
-        let root = self.root;
-        let Some(target) = resolve(root, r) else {
+        let Some(target) = self.resolve(r) else {
             self.error(at, format!("`$ref` `{r}` does not resolve"));
             return;
         };
@@ -238,23 +239,19 @@ impl<'a> Checker<'a> {
             // it leaves references into a cycle alone, and so do we).
             // Checked once per target and kind: recursive schemas often carry a
             // `description` next to a `$ref` to themselves.
-            if !self.merged.insert((target as *const Value as usize, kind)) {
+            if !self.merged.insert((target as *const Doc as usize, kind)) {
                 return;
             }
-            let mut merged = match target {
-                Value::Object(t) if !t.contains_key("$ref") => t.clone(),
-                _ => Map::new(),
+            let base = match target {
+                Doc::Obj(t) if !t.contains_key("$ref") => *t,
+                _ => Obj::sorted(&[]),
             };
-            for (k, val) in map {
-                if k != "$ref" {
-                    merged.insert(k.clone(), val.clone());
-                }
-            }
-            self.object_of(at, &merged, ty);
+            let merged = merge(base, map);
+            self.object_of(at, Obj::sorted(&merged), ty);
             return;
         }
         // Each target is checked once per kind; this also ends reference cycles.
-        if self.seen.insert((target as *const Value as usize, kind)) {
+        if self.seen.insert((target as *const Doc as usize, kind)) {
             self.pending.push((r.to_owned(), target, ty));
         }
     }
@@ -275,7 +272,7 @@ impl<'a> Checker<'a> {
         let mut stack = vec![reference.to_owned()];
         let mut found = false;
         while let Some(r) = stack.pop() {
-            let Some(target) = resolve(self.root, &r) else {
+            let Some(target) = self.resolve(&r) else {
                 continue;
             };
             let mut refs = Vec::new();
@@ -297,10 +294,20 @@ impl<'a> Checker<'a> {
         found
     }
 
+    /// [`resolve`], once per reference.
+    fn resolve(&mut self, reference: &str) -> Option<&'a Doc<'a>> {
+        if let Some(known) = self.resolved.get(reference) {
+            return *known;
+        }
+        let target = resolve(self.root, reference);
+        self.resolved.insert(reference.to_owned(), target);
+        target
+    }
+
     /// A closed object: required keys, known keys with their types, `x-` extensions.
-    pub(super) fn object(&mut self, at: &At<'_>, map: &Map<String, Value>, spec: &'static Spec) {
+    pub(super) fn object(&mut self, at: &At<'_>, map: Obj<'_>, spec: &'static Spec) {
         for req in spec.required {
-            if !map.contains_key(*req) {
+            if !map.contains_key(req) {
                 self.error(
                     at,
                     format!("{} must have the required property `{req}`", spec.name),
@@ -308,7 +315,7 @@ impl<'a> Checker<'a> {
             }
         }
         for (k, v) in map {
-            match spec.fields.iter().find(|(name, _)| name == k) {
+            match spec.fields.iter().find(|(name, _)| same(name, k)) {
                 Some((_, ty)) => self.check(&at.key(k), v, *ty),
                 None if spec.extensions && k.starts_with("x-") => {}
                 None if spec.open => {}
@@ -325,20 +332,54 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// Key equality, the first byte and the length first (most of a table's names
+/// differ there).
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
+
+/// `target`'s entries with `siblings`' over them, but for `$ref` (a dereferencing
+/// parser's merge of a reference's siblings into what it points to).
+fn merge<'a>(target: Obj<'a>, siblings: Obj<'a>) -> Vec<(&'a str, Doc<'a>)> {
+    let (mut t, mut s) = (
+        target.entries().iter().peekable(),
+        siblings.entries().iter().peekable(),
+    );
+    let mut out = Vec::with_capacity(target.len() + siblings.len());
+    loop {
+        let next = match (t.peek(), s.peek()) {
+            (Some(a), Some(b)) if a.0 < b.0 => t.next(),
+            (Some(a), Some(b)) if a.0 == b.0 => {
+                t.next();
+                s.next()
+            }
+            (Some(_), Some(_)) | (None, Some(_)) => s.next(),
+            (Some(_), None) => t.next(),
+            (None, None) => break,
+        };
+        if let Some(&(k, v)) = next
+            && k != "$ref"
+        {
+            out.push((k, v));
+        }
+    }
+    out
+}
+
 /// Every local `$ref` string inside `v` (not following them).
-fn collect_refs(v: &Value, out: &mut Vec<String>) {
+fn collect_refs(v: &Doc<'_>, out: &mut Vec<String>) {
     let mut stack = vec![v];
     while let Some(v) = stack.pop() {
         match v {
-            Value::Object(m) => {
-                if let Some(r) = m.get("$ref").and_then(Value::as_str)
+            Doc::Obj(m) => {
+                if let Some(r) = m.get("$ref").and_then(Doc::as_str)
                     && r.starts_with('#')
                 {
                     out.push(r.to_owned());
                 }
                 stack.extend(m.values());
             }
-            Value::Array(a) => stack.extend(a.iter()),
+            Doc::Arr(a) => stack.extend(a.iter()),
             _ => {}
         }
     }

@@ -19,7 +19,7 @@ pub(super) use swagger2::swagger2_semantics;
 pub(super) use v2::ROOT_2;
 pub(super) use v3::{ROOT_30, ROOT_31};
 
-use serde_json::{Map, Value};
+use crate::normalize::doc::Obj;
 
 use super::Ver;
 use super::validate::{At, Checker};
@@ -114,7 +114,7 @@ pub(super) const SEC_REQ: Ty = Ty::Map(STRS);
 pub(super) const SEC_REQS: Ty = Ty::Arr(&SEC_REQ);
 
 /// Dispatch of the content-dependent objects.
-pub(super) fn custom(c: &mut Checker<'_>, kind: Custom, at: &At<'_>, map: &Map<String, Value>) {
+pub(super) fn custom(c: &mut Checker<'_>, kind: Custom, at: &At<'_>, map: Obj<'_>) {
     match kind {
         Custom::Paths => paths(c, at, map),
         Custom::PathItem => path_item(c, at, map),

@@ -1,6 +1,6 @@
 //! Paths, path items, parameters (by location and version) and headers.
 
-use serde_json::{Map, Value};
+use crate::normalize::doc::{Doc, Obj};
 
 use super::super::Ver;
 use super::super::validate::{At, Checker};
@@ -8,7 +8,7 @@ use super::v2::*;
 use super::v3::*;
 use super::*;
 
-pub(super) fn paths(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Value>) {
+pub(super) fn paths(c: &mut Checker<'_>, at: &At<'_>, map: Obj<'_>) {
     for (k, v) in map {
         if k.starts_with('/') {
             c.check(&at.key(k), v, Ty::Custom(Custom::PathItem));
@@ -18,10 +18,10 @@ pub(super) fn paths(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Value>) 
     }
 }
 
-pub(super) fn path_item(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Value>) {
+pub(super) fn path_item(c: &mut Checker<'_>, at: &At<'_>, map: Obj<'_>) {
     for (k, v) in map {
         let here = at.key(k);
-        match k.as_str() {
+        match k {
             "summary" | "description" if c.ver != Ver::V2 => c.check(&here, v, Ty::Str),
             "servers" if c.ver != Ver::V2 => {
                 static S30: Ty = Ty::Obj(&SERVER);
@@ -58,17 +58,13 @@ pub(super) fn path_item(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Valu
     }
 }
 
-pub(super) fn location(
-    c: &mut Checker<'_>,
-    at: &At<'_>,
-    map: &Map<String, Value>,
-) -> Option<String> {
+pub(super) fn location(c: &mut Checker<'_>, at: &At<'_>, map: Obj<'_>) -> Option<String> {
     let allowed: &[&str] = if c.ver == Ver::V2 {
         &["body", "query", "header", "path", "formData"]
     } else {
         &["query", "header", "path", "cookie"]
     };
-    match map.get("in").and_then(Value::as_str) {
+    match map.get("in").and_then(Doc::as_str) {
         Some(l) if allowed.contains(&l) => Some(l.to_owned()),
         Some(l) => {
             c.error(
@@ -84,7 +80,7 @@ pub(super) fn location(
     }
 }
 
-pub(super) fn parameter(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Value>) {
+pub(super) fn parameter(c: &mut Checker<'_>, at: &At<'_>, map: Obj<'_>) {
     if !map.contains_key("name") && c.ver != Ver::V31 {
         c.error(at, "Parameter must have the required property `name`");
     }
@@ -92,7 +88,7 @@ pub(super) fn parameter(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Valu
         c.error(at, "Parameter must have the required property `in`");
     }
     let loc = location(c, at, map);
-    if loc.as_deref() == Some("path") && map.get("required") != Some(&Value::Bool(true)) {
+    if loc.as_deref() == Some("path") && !matches!(map.get("required"), Some(Doc::Bool(true))) {
         c.error(at, "path parameters must have `required: true`");
     }
     if c.ver == Ver::V2 {
@@ -120,7 +116,7 @@ pub(super) fn parameter(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Valu
 pub(super) fn serialized_value(
     c: &mut Checker<'_>,
     at: &At<'_>,
-    map: &Map<String, Value>,
+    map: Obj<'_>,
     extra: &[(&str, Ty)],
 ) {
     let has = |k| map.contains_key(k);
@@ -141,14 +137,14 @@ pub(super) fn serialized_value(
     if has("example") && has("examples") {
         c.error(at, "must not have both `example` and `examples`");
     }
-    if let Some(content) = map.get("content").and_then(Value::as_object)
+    if let Some(content) = map.get("content").and_then(Doc::as_object)
         && content.len() != 1
     {
         c.error(&at.key("content"), "must have exactly one media type");
     }
     for (k, v) in map {
         let here = at.key(k);
-        let ty = match k.as_str() {
+        let ty = match k {
             "description" | "style" => Ty::Str,
             "required" | "deprecated" | "allowEmptyValue" | "explode" | "allowReserved" => Ty::Bool,
             "schema" => SCHEMA,
@@ -168,12 +164,7 @@ pub(super) fn serialized_value(
     }
 }
 
-pub(super) fn parameter_2(
-    c: &mut Checker<'_>,
-    at: &At<'_>,
-    map: &Map<String, Value>,
-    loc: Option<&str>,
-) {
+pub(super) fn parameter_2(c: &mut Checker<'_>, at: &At<'_>, map: Obj<'_>, loc: Option<&str>) {
     if loc == Some("body") {
         if !map.contains_key("schema") {
             c.error(at, "body parameters must have a `schema`");
@@ -215,11 +206,11 @@ pub(super) fn parameter_2(
 pub(super) fn simple_2(
     c: &mut Checker<'_>,
     at: &At<'_>,
-    map: &Map<String, Value>,
+    map: Obj<'_>,
     types: &[&str],
     extra: &[(&str, Ty)],
 ) {
-    match map.get("type").and_then(Value::as_str) {
+    match map.get("type").and_then(Doc::as_str) {
         Some(t) if types.contains(&t) => {}
         Some(t) => c.error(
             &at.key("type"),
@@ -239,14 +230,14 @@ pub(super) fn simple_2(
             }
             continue;
         }
-        match SIMPLE_2.iter().chain(extra.iter()).find(|(n, _)| n == k) {
+        match SIMPLE_2.iter().chain(extra.iter()).find(|(n, _)| *n == k) {
             Some((_, ty)) => c.check(&here, v, *ty),
             None => c.error(&here, format!("unknown property `{k}`")),
         }
     }
 }
 
-pub(super) fn header(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Value>) {
+pub(super) fn header(c: &mut Checker<'_>, at: &At<'_>, map: Obj<'_>) {
     if c.ver == Ver::V2 {
         return simple_2(c, at, map, PRIMITIVE, &[]);
     }

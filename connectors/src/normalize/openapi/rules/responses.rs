@@ -1,13 +1,13 @@
 //! Responses, media types, links and components.
 
-use serde_json::{Map, Value};
+use crate::normalize::doc::Obj;
 
 use super::super::Ver;
 use super::super::validate::{At, Checker};
 use super::v3::*;
 use super::*;
 
-pub(super) fn responses(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Value>) {
+pub(super) fn responses(c: &mut Checker<'_>, at: &At<'_>, map: Obj<'_>) {
     let ver = c.ver;
     let code_ok = |k: &str| -> bool {
         let b = k.as_bytes();
@@ -48,7 +48,7 @@ pub(super) fn responses(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Valu
     }
 }
 
-pub(super) fn response(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Value>) {
+pub(super) fn response(c: &mut Checker<'_>, at: &At<'_>, map: Obj<'_>) {
     static RESPONSE_2: Spec = closed(
         "Response",
         &[
@@ -80,7 +80,7 @@ pub(super) fn response(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Value
     );
 }
 
-pub(super) fn media_type(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Value>) {
+pub(super) fn media_type(c: &mut Checker<'_>, at: &At<'_>, map: Obj<'_>) {
     if map.contains_key("example") && map.contains_key("examples") {
         c.error(at, "must not have both `example` and `examples`");
     }
@@ -91,7 +91,7 @@ pub(super) fn media_type(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Val
     };
     for (k, v) in map {
         let here = at.key(k);
-        match k.as_str() {
+        match k {
             "schema" => c.check(&here, v, SCHEMA),
             "example" => {}
             "examples" => c.check(&here, v, Ty::Map(&EXAMPLE_TY)),
@@ -109,7 +109,7 @@ pub(super) fn media_type(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Val
     }
 }
 
-pub(super) fn link(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Value>) {
+pub(super) fn link(c: &mut Checker<'_>, at: &At<'_>, map: Obj<'_>) {
     static LINK: Spec = closed(
         "Link",
         &[
@@ -136,7 +136,7 @@ pub(super) fn link(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Value>) {
     }
 }
 
-pub(super) fn components(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Value>) {
+pub(super) fn components(c: &mut Checker<'_>, at: &At<'_>, map: Obj<'_>) {
     let name_ok = |k: &str| {
         !k.is_empty()
             && k.bytes()
@@ -144,7 +144,7 @@ pub(super) fn components(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Val
     };
     for (k, v) in map {
         let here = at.key(k);
-        let ty = match k.as_str() {
+        let ty = match k {
             "schemas" => SCHEMA,
             "responses" => Ty::Custom(Custom::Response),
             "parameters" => Ty::Custom(Custom::Parameter),

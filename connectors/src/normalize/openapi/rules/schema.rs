@@ -1,6 +1,6 @@
 //! Schema objects: the version's table, and `$ref` siblings.
 
-use serde_json::{Map, Value};
+use crate::normalize::doc::{Doc, Obj};
 
 use super::super::Ver;
 use super::super::validate::{At, Checker};
@@ -8,7 +8,7 @@ use super::v2::*;
 use super::v3::*;
 use super::*;
 
-pub(super) fn schema(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Value>) {
+pub(super) fn schema(c: &mut Checker<'_>, at: &At<'_>, map: Obj<'_>) {
     match c.ver {
         // The 3.1 schema dialect is JSON Schema 2020-12; swagger-parser does not check it.
         Ver::V31 => {}
@@ -19,12 +19,12 @@ pub(super) fn schema(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Value>)
             {
                 c.check(&at.key("additionalProperties"), ap, SCHEMA);
             }
-            if let Some(req) = map.get("required").and_then(Value::as_array)
+            if let Some(req) = map.get("required").and_then(Doc::as_array)
                 && req.is_empty()
             {
                 c.error(&at.key("required"), "must not be empty");
             }
-            if let Some(e) = map.get("enum").and_then(Value::as_array)
+            if let Some(e) = map.get("enum").and_then(Doc::as_array)
                 && e.is_empty()
             {
                 c.error(&at.key("enum"), "must not be empty");
@@ -38,7 +38,7 @@ pub(super) fn schema(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Value>)
                 c.check(&at.key("additionalProperties"), ap, SCHEMA);
             }
             match map.get("items") {
-                Some(Value::Array(items)) => {
+                Some(Doc::Arr(items)) => {
                     for (i, item) in items.iter().enumerate() {
                         c.check(&at.key("items").index(i), item, SCHEMA);
                     }
@@ -51,8 +51,8 @@ pub(super) fn schema(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Value>)
             ];
             match map.get("type") {
                 None => {}
-                Some(Value::String(t)) if simple.contains(&t.as_str()) => {}
-                Some(Value::Array(ts))
+                Some(Doc::Str(t)) if simple.contains(t) => {}
+                Some(Doc::Arr(ts))
                     if ts
                         .iter()
                         .all(|t| t.as_str().is_some_and(|t| simple.contains(&t))) => {}

@@ -1,16 +1,16 @@
 //! Security schemes, whose fields depend on their `type`.
 
-use serde_json::{Map, Value};
+use crate::normalize::doc::{Doc, Obj};
 
 use super::super::Ver;
 use super::super::validate::{At, Checker};
 use super::v3::*;
 use super::*;
 
-pub(super) fn security_scheme(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String, Value>) {
-    let kind = map.get("type").and_then(Value::as_str).unwrap_or("");
+pub(super) fn security_scheme(c: &mut Checker<'_>, at: &At<'_>, map: Obj<'_>) {
+    let kind = map.get("type").and_then(Doc::as_str).unwrap_or("");
     if c.ver == Ver::V2 {
-        let spec: &Spec = match (kind, map.get("flow").and_then(Value::as_str)) {
+        let spec: &Spec = match (kind, map.get("flow").and_then(Doc::as_str)) {
             ("basic", _) => {
                 static B: Spec = closed(
                     "basicAuthenticationSecurity",
@@ -103,7 +103,7 @@ pub(super) fn security_scheme(c: &mut Checker<'_>, at: &At<'_>, map: &Map<String
         && map.contains_key("bearerFormat")
         && !map
             .get("scheme")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .is_some_and(|s| s.eq_ignore_ascii_case("bearer"))
         && c.ver == Ver::V30
     {

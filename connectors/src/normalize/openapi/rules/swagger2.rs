@@ -1,25 +1,25 @@
 //! swagger-parser's semantic checks of Swagger 2.0, beyond its JSON schema.
 
-use serde_json::Value;
+use crate::normalize::doc::Doc;
 
 /// swagger-parser's extra Swagger 2.0 checks (`validateSpec`): unique operationIds,
 /// path parameters that match the path template, at most one body parameter, valid
 /// response codes, and required properties that exist.
-pub(in crate::normalize::openapi) fn swagger2_semantics(
-    root: &Value,
+pub(in crate::normalize::openapi) fn swagger2_semantics<'a>(
+    root: &'a Doc<'a>,
     report: &mut dyn FnMut(String, String),
 ) {
-    let Some(paths) = root.get("paths").and_then(Value::as_object) else {
+    let Some(paths) = root.get("paths").and_then(Doc::as_object) else {
         return;
     };
-    let deref = |v: &Value| -> Value {
+    let deref = |v: &'a Doc<'a>| -> Doc<'a> {
         match v
             .get("$ref")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .and_then(|r| super::super::resolve(root, r))
         {
-            Some(t) => t.clone(),
-            None => v.clone(),
+            Some(t) => *t,
+            None => *v,
         }
     };
     let mut op_ids: std::collections::HashSet<String> = Default::default();
@@ -30,33 +30,30 @@ pub(in crate::normalize::openapi) fn swagger2_semantics(
         let Some(item) = item.as_object() else {
             continue;
         };
-        let path_params: Vec<Value> = item
+        let path_params: Vec<Doc<'a>> = item
             .get("parameters")
-            .and_then(Value::as_array)
+            .and_then(Doc::as_array)
             .map(|a| a.iter().map(deref).collect())
             .unwrap_or_default();
         for method in ["get", "put", "post", "delete", "options", "head", "patch"] {
-            let Some(op) = item.get(method).and_then(Value::as_object) else {
+            let Some(op) = item.get(method).and_then(Doc::as_object) else {
                 continue;
             };
             let at = format!("/paths/{}/{method}", super::super::escape(path));
-            if let Some(id) = op.get("operationId").and_then(Value::as_str)
+            if let Some(id) = op.get("operationId").and_then(Doc::as_str)
                 && !op_ids.insert(id.to_owned())
             {
                 report(at.clone(), format!("duplicate operationId `{id}`"));
             }
-            let op_params: Vec<Value> = op
+            let op_params: Vec<Doc<'a>> = op
                 .get("parameters")
-                .and_then(Value::as_array)
+                .and_then(Doc::as_array)
                 .map(|a| a.iter().map(deref).collect())
                 .unwrap_or_default();
-            let key = |p: &Value| {
+            let key = |p: &Doc<'_>| {
                 (
-                    p.get("in").and_then(Value::as_str).unwrap_or("").to_owned(),
-                    p.get("name")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_owned(),
+                    p.get("in").and_then(Doc::as_str).unwrap_or("").to_owned(),
+                    p.get("name").and_then(Doc::as_str).unwrap_or("").to_owned(),
                 )
             };
             for list in [&path_params, &op_params] {
@@ -71,13 +68,13 @@ pub(in crate::normalize::openapi) fn swagger2_semantics(
             let mut params = op_params.clone();
             for p in &path_params {
                 if !params.iter().any(|q| key(q) == key(p)) {
-                    params.push(p.clone());
+                    params.push(*p);
                 }
             }
             let count = |l: &str| {
                 params
                     .iter()
-                    .filter(|p| p.get("in").and_then(Value::as_str) == Some(l))
+                    .filter(|p| p.get("in").and_then(Doc::as_str) == Some(l))
                     .count()
             };
             if count("body") > 1 {
@@ -92,9 +89,9 @@ pub(in crate::normalize::openapi) fn swagger2_semantics(
                 .collect();
             for p in params
                 .iter()
-                .filter(|p| p.get("in").and_then(Value::as_str) == Some("path"))
+                .filter(|p| p.get("in").and_then(Doc::as_str) == Some("path"))
             {
-                let name = p.get("name").and_then(Value::as_str).unwrap_or("");
+                let name = p.get("name").and_then(Doc::as_str).unwrap_or("");
                 match placeholders.iter().position(|x| x == name) {
                     Some(i) => {
                         placeholders.remove(i);
@@ -112,29 +109,29 @@ pub(in crate::normalize::openapi) fn swagger2_semantics(
                 );
             }
             for p in &params {
-                let is_array = p.get("type").and_then(Value::as_str) == Some("array");
+                let is_array = p.get("type").and_then(Doc::as_str) == Some("array");
                 if is_array
-                    && p.get("in").and_then(Value::as_str) != Some("body")
+                    && p.get("in").and_then(Doc::as_str) != Some("body")
                     && p.get("items").is_none()
                 {
                     report(at.clone(), "an array parameter must have `items`".into());
                 }
-                if p.get("type").and_then(Value::as_str) == Some("file") {
+                if p.get("type").and_then(Doc::as_str) == Some("file") {
                     let consumes = op
                         .get("consumes")
                         .or_else(|| root.get("consumes"))
-                        .and_then(Value::as_array);
+                        .and_then(Doc::as_array);
                     let ok = consumes
                         .into_iter()
                         .flatten()
-                        .filter_map(Value::as_str)
+                        .filter_map(Doc::as_str)
                         .any(|m| m.contains("form-data") || m.contains("x-www-form-urlencoded"));
                     if !ok {
                         report(at.clone(), "a file parameter needs `consumes` multipart/form-data or application/x-www-form-urlencoded".into());
                     }
                 }
             }
-            if let Some(responses) = op.get("responses").and_then(Value::as_object) {
+            if let Some(responses) = op.get("responses").and_then(Doc::as_object) {
                 for code in responses.keys() {
                     if code != "default"
                         && !code.starts_with("x-")
@@ -148,7 +145,7 @@ pub(in crate::normalize::openapi) fn swagger2_semantics(
     }
     for (name, def) in root
         .get("definitions")
-        .and_then(Value::as_object)
+        .and_then(Doc::as_object)
         .into_iter()
         .flatten()
     {
@@ -162,20 +159,20 @@ pub(in crate::normalize::openapi) fn swagger2_semantics(
 }
 
 pub(super) fn required_exist(
-    root: &Value,
-    schema: &Value,
+    root: &Doc<'_>,
+    schema: &Doc<'_>,
     at: &str,
     report: &mut dyn FnMut(String, String),
 ) {
-    if schema.get("type").and_then(Value::as_str) != Some("object") {
+    if schema.get("type").and_then(Doc::as_str) != Some("object") {
         return;
     }
-    let Some(required) = schema.get("required").and_then(Value::as_array) else {
+    let Some(required) = schema.get("required").and_then(Doc::as_array) else {
         return;
     };
     let mut props: Vec<String> = Vec::new();
     collect_props(root, schema, &mut props, 0);
-    for r in required.iter().filter_map(Value::as_str) {
+    for r in required.iter().filter_map(Doc::as_str) {
         if !props.iter().any(|p| p == r) {
             report(
                 at.to_owned(),
@@ -185,24 +182,24 @@ pub(super) fn required_exist(
     }
 }
 
-pub(super) fn collect_props(root: &Value, schema: &Value, out: &mut Vec<String>, depth: usize) {
+pub(super) fn collect_props(root: &Doc<'_>, schema: &Doc<'_>, out: &mut Vec<String>, depth: usize) {
     if depth > 16 {
         return;
     }
     let schema = match schema
         .get("$ref")
-        .and_then(Value::as_str)
+        .and_then(Doc::as_str)
         .and_then(|r| super::super::resolve(root, r))
     {
         Some(t) => t,
         None => schema,
     };
-    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-        out.extend(props.keys().cloned());
+    if let Some(props) = schema.get("properties").and_then(Doc::as_object) {
+        out.extend(props.keys().map(str::to_owned));
     }
     for parent in schema
         .get("allOf")
-        .and_then(Value::as_array)
+        .and_then(Doc::as_array)
         .into_iter()
         .flatten()
     {
