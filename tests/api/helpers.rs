@@ -227,8 +227,12 @@ pub struct GatedSink {
     pub inner: Arc<dyn Sink>,
     pub gate: Arc<tokio::sync::Semaphore>,
     pub entered: Arc<tokio::sync::Notify>,
+    /// Upserts that reached the sink so far.
+    pub arrived: Arc<std::sync::atomic::AtomicUsize>,
     /// Extra time each upsert takes (to make runs slow).
     pub delay: std::time::Duration,
+    /// The `write_depth` it claims (1 unless a test asks for the embedded sink's).
+    pub depth: usize,
 }
 
 impl GatedSink {
@@ -237,8 +241,18 @@ impl GatedSink {
             inner,
             gate: Arc::new(tokio::sync::Semaphore::new(0)),
             entered: Arc::new(tokio::sync::Notify::new()),
+            arrived: Arc::default(),
             delay: std::time::Duration::ZERO,
+            depth: 1,
         })
+    }
+
+    /// [`GatedSink::closed`], taking as many waiting writes as the embedded sink.
+    pub fn closed_deep(inner: Arc<dyn Sink>) -> Arc<GatedSink> {
+        let depth = inner.write_depth();
+        let mut g = Arc::into_inner(GatedSink::closed(inner)).expect("new");
+        g.depth = depth;
+        Arc::new(g)
     }
 
     /// Always open, but each upsert takes `delay`.
@@ -247,7 +261,9 @@ impl GatedSink {
             inner,
             gate: Arc::new(tokio::sync::Semaphore::new(1_000_000)),
             entered: Arc::new(tokio::sync::Notify::new()),
+            arrived: Arc::default(),
             delay,
+            depth: 1,
         };
         Arc::new(g)
     }
@@ -259,7 +275,13 @@ impl GatedSink {
 
 #[async_trait]
 impl Sink for GatedSink {
+    fn write_depth(&self) -> usize {
+        self.depth
+    }
+
     async fn upsert(&self, item: SinkItem) -> Result<Upsert, SinkError> {
+        self.arrived
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.entered.notify_one();
         if let Ok(p) = self.gate.acquire().await {
             p.forget();

@@ -397,3 +397,75 @@ async fn the_history_keeps_the_newest_runs() {
         .collect();
     assert_eq!(kept, [ids[4].as_str(), ids[3].as_str(), ids[2].as_str()]);
 }
+
+/// Into a sink that groups writes, a run hands over what fits its write window
+/// (16 MiB of documents: three of 5 MiB here; the fourth waits for room, holding
+/// the one download slot) and, once cancelled, writes nothing it had not handed
+/// over: the three are written whole, the fourth is skipped and says why.
+#[tokio::test]
+async fn a_cancelled_run_writes_only_what_it_handed_to_the_sink() {
+    let gate = Arc::new(std::sync::Mutex::new(None::<Arc<GatedSink>>));
+    let slot = gate.clone();
+    let app = spawn_full(
+        tempfile::tempdir().expect("tempdir"),
+        |s| s.scheduler.run_timeout_secs = 1,
+        apihub_importer::clock::Clock::System,
+        move |ctx| {
+            let g = GatedSink::closed_deep(ctx.sink.clone());
+            *slot.lock().expect("lock") = Some(g.clone());
+            Some(g as Arc<dyn apihub_importer::sink::Sink>)
+        },
+    )
+    .await;
+    let gate = gate.lock().expect("lock").clone().expect("gate");
+    assert_eq!(gate.depth, apihub_importer::sink::embedded::WRITE_DEPTH);
+    let padding = "x".repeat(5 << 20);
+    for i in 0..5 {
+        let doc = json!({"openapi": "3.0.3", "info": {"title": format!("Big {i}"), "version": "1", "description": padding},
+            "paths": {format!("/big{i}"): {"get": {"responses": {"200": {"description": "ok"}}}}}});
+        write_spec(&app, &format!("big{i}.json"), &doc.to_string());
+    }
+    let id = app
+        .create_importer(
+            &json!({"name": "big", "type": "directory", "status": "inactive",
+            "parameters": {"path": specs_dir(&app), "maxConcurrentFetches": 1}}),
+        )
+        .await;
+    let (status, _) = app
+        .post(&format!("{IMPORTERS}/{id}/trigger"), &json!(null))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let arrived = || gate.arrived.load(std::sync::atomic::Ordering::SeqCst);
+    for _ in 0..500 {
+        if arrived() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Past the run's timeout: the fourth is still waiting for room.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(arrived(), 3, "the window holds three documents of 5 MiB");
+    gate.open();
+    let page = app
+        .wait_for_runs_within(30, &id, |p| {
+            !p["runs"][0].is_null() && p["runs"][0]["status"] != "Running"
+        })
+        .await;
+    let run = &page["runs"][0];
+    assert!(
+        run["failReason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("run cancelled: timed out")),
+        "{run}"
+    );
+    assert_eq!(counts(run)[1], 3, "created: {run}");
+    assert_eq!(counts(run)[5], 1, "skipped: {run}");
+    assert_eq!(arrived(), 3, "nothing more reached the sink");
+    assert!(
+        run["items"]
+            .to_string()
+            .contains("not written: the run was cancelled"),
+        "{run}"
+    );
+    assert_eq!(targets(&app).await.len(), 3);
+}

@@ -90,8 +90,6 @@ mod format;
 mod generic;
 mod graphql;
 mod grpc;
-#[doc(hidden)]
-pub mod legacy;
 mod names;
 mod openapi;
 mod raml;

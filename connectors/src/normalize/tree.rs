@@ -253,10 +253,6 @@ pub fn with_yaml<R>(
 struct Build<'a> {
     arena: &'a Bump,
     max_depth: usize,
-    /// The entries of the objects being built, innermost last (one buffer reused
-    /// by all, so a finished object is one copy into the arena).
-    entries: Vec<(&'a str, Doc<'a>)>,
-    items: Vec<Doc<'a>>,
 }
 
 /// Stack that sonic-rs's parser may need: it recurses once per level, up to its
@@ -272,8 +268,9 @@ const SONIC_STACK: usize = if cfg!(debug_assertions) {
 /// sonic-rs's tree of the whole input, numbers as their text.
 fn sonic(bytes: &[u8]) -> Option<sonic_rs::Value> {
     // sonic-rs's deserializer does not report invalid UTF-8 itself (only its
-    // `from_slice` does, which cannot keep numbers as text).
-    let text = std::str::from_utf8(bytes).ok()?;
+    // `from_slice` does, which cannot keep numbers as text); simdutf8 is the
+    // check `from_slice` uses.
+    let text = simdutf8::basic::from_utf8(bytes).ok()?;
     let mut de = sonic_rs::Deserializer::from_str(text).use_rawnumber();
     let value = sonic_rs::Value::deserialize(&mut de).ok()?;
     de.end().ok()?;
@@ -285,8 +282,6 @@ impl<'a> Build<'a> {
         Build {
             arena,
             max_depth: limits.max_depth,
-            entries: Vec::new(),
-            items: Vec::new(),
         }
     }
 
@@ -300,23 +295,25 @@ impl<'a> Build<'a> {
             JsonType::Boolean => Doc::Bool(v.as_bool()?),
             JsonType::String => Doc::Str(v.as_str()?),
             JsonType::Number => Doc::Num(Num::parse(v.as_raw_number()?.as_str())?),
+            // A container's slots are taken before its children are built, so a
+            // parent lies before its children in the arena (the later walks read
+            // it forward).
             JsonType::Array => {
-                let base = self.items.len();
-                for item in v.as_array()?.iter() {
-                    let d = self.sonic(item, depth + 1)?;
-                    self.items.push(d);
+                let array = v.as_array()?;
+                let items = self.arena.alloc_slice_fill_copy(array.len(), Doc::Null);
+                for (slot, item) in items.iter_mut().zip(array.iter()) {
+                    *slot = self.sonic(item, depth + 1)?;
                 }
-                let items = self.arena.alloc_slice_copy(&self.items[base..]);
-                self.items.truncate(base);
                 Doc::Arr(items)
             }
             JsonType::Object => {
-                let base = self.entries.len();
-                for (k, item) in v.as_object()?.iter() {
-                    let d = self.sonic(item, depth + 1)?;
-                    self.entries.push((k, d));
+                let object = v.as_object()?;
+                let entries = self
+                    .arena
+                    .alloc_slice_fill_copy(object.len(), ("", Doc::Null));
+                for (slot, (k, item)) in entries.iter_mut().zip(object.iter()) {
+                    *slot = (k, self.sonic(item, depth + 1)?);
                 }
-                let entries = &mut self.entries[base..];
                 if !entries.windows(2).all(|w| w[0].0 < w[1].0) {
                     entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
                     // A duplicate key: serde_json's reading notes it in order.
@@ -324,8 +321,6 @@ impl<'a> Build<'a> {
                         return None;
                     }
                 }
-                let entries = self.arena.alloc_slice_copy(entries);
-                self.entries.truncate(base);
                 Doc::Obj(Obj::sorted(entries))
             }
         })

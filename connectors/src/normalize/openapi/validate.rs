@@ -29,6 +29,7 @@ pub(super) fn validate<'a>(root: &'a Doc<'a>, ver: Ver) -> Vec<Diagnostic> {
         merged: HashSet::new(),
         cyclic: Default::default(),
         resolved: Default::default(),
+        refs: Default::default(),
         pending: Vec::new(),
     };
     let root_spec = match ver {
@@ -67,6 +68,8 @@ pub(super) struct Checker<'a> {
     cyclic: HashMap<String, bool>,
     /// Local references already followed (most documents use each many times).
     resolved: HashMap<String, Option<&'a Doc<'a>>>,
+    /// The local references inside each target `cyclic` has walked.
+    refs: HashMap<usize, std::rc::Rc<[String]>>,
     /// Reference targets still to check: (location, target, as what).
     pending: Vec<(String, &'a Doc<'a>, Ty)>,
 }
@@ -264,9 +267,10 @@ impl<'a> Checker<'a> {
         if let Some(known) = self.cyclic.get(&key) {
             return *known;
         }
+        let below = format!("{location}/");
         let inside = |r: &str| {
             let p = super::percent_decode(r.trim_start_matches('#'));
-            !location.is_empty() && (p == location || p.starts_with(&format!("{location}/")))
+            !location.is_empty() && (p == location || p.starts_with(&below))
         };
         let mut visited = HashSet::new();
         let mut stack = vec![reference.to_owned()];
@@ -275,15 +279,14 @@ impl<'a> Checker<'a> {
             let Some(target) = self.resolve(&r) else {
                 continue;
             };
-            let mut refs = Vec::new();
-            collect_refs(target, &mut refs);
-            for next in refs {
-                if next == reference || inside(&next) {
+            let refs = self.refs_in(target);
+            for next in refs.iter() {
+                if next == reference || inside(next) {
                     found = true;
                     break;
                 }
                 if visited.insert(next.clone()) {
-                    stack.push(next);
+                    stack.push(next.clone());
                 }
             }
             if found || visited.len() > 10_000 {
@@ -292,6 +295,19 @@ impl<'a> Checker<'a> {
         }
         self.cyclic.insert(key, found);
         found
+    }
+
+    /// [`collect_refs`] of `target`, once per target.
+    fn refs_in(&mut self, target: &'a Doc<'a>) -> std::rc::Rc<[String]> {
+        let at = target as *const Doc as usize;
+        if let Some(known) = self.refs.get(&at) {
+            return known.clone();
+        }
+        let mut refs = Vec::new();
+        collect_refs(target, &mut refs);
+        let refs: std::rc::Rc<[String]> = refs.into();
+        self.refs.insert(at, refs.clone());
+        refs
     }
 
     /// [`resolve`], once per reference.
