@@ -350,11 +350,42 @@ mod tests {
             .expect("install test SQL");
     }
 
-    /// Waits until `n` writes wait in the store's queue.
-    async fn queued(store: &Store, n: usize) {
-        while store.group_queued() < n {
+    /// Upserts an item per key while the store's writer turn is held, waits until
+    /// all of them are queued behind it, lets it go and returns their results in
+    /// key order.
+    async fn queued_upserts(store: &Store, keys: &[String]) -> Vec<Result<Upsert, SinkError>> {
+        let sink = std::sync::Arc::new(EmbeddedSink::new(store.clone(), Clock::System));
+        let turn = store.hold_writer().await;
+        let writes: Vec<_> = keys
+            .iter()
+            .enumerate()
+            .map(|(n, key)| {
+                let (sink, it) = (sink.clone(), item(key, &spec(n)));
+                tokio::spawn(async move { sink.upsert(it).await })
+            })
+            .collect();
+        while store.group_queued() < keys.len() {
             tokio::time::sleep(std::time::Duration::from_millis(1)).await;
         }
+        drop(turn);
+        let mut out = Vec::new();
+        for w in writes {
+            out.push(w.await.expect("join"));
+        }
+        out
+    }
+
+    /// `k0`, `k1`, ... with `special` at position `at`.
+    fn keys(n: usize, at: usize, special: &str) -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                if i == at {
+                    special.to_owned()
+                } else {
+                    format!("k{i}")
+                }
+            })
+            .collect()
     }
 
     fn spec(n: usize) -> String {
@@ -373,24 +404,13 @@ mod tests {
             "CREATE TRIGGER refuse_boom BEFORE INSERT ON api_targets WHEN NEW.name = 'API boom' \
              BEGIN SELECT RAISE(ABORT, 'boom is refused'); END;",
         );
-        let sink = std::sync::Arc::new(EmbeddedSink::new(store.clone(), Clock::System));
-        let turn = store.hold_writer().await;
-        let mut writes = Vec::new();
-        for n in 0..20 {
-            let key = if n == 7 {
-                "boom".to_owned()
-            } else {
-                format!("k{n}")
-            };
-            let (sink, it) = (sink.clone(), item(&key, &spec(n)));
-            writes.push(tokio::spawn(async move { sink.upsert(it).await }));
-        }
-        // Every write is queued behind the held turn before it is let go.
-        queued(&store, 20).await;
-        drop(turn);
         let mut created = Vec::new();
-        for (n, w) in writes.into_iter().enumerate() {
-            match w.await.expect("join") {
+        for (n, w) in queued_upserts(&store, &keys(20, 7, "boom"))
+            .await
+            .into_iter()
+            .enumerate()
+        {
+            match w {
                 Ok(Upsert::Created(id)) => created.push(id),
                 Ok(other) => panic!("write {n}: {other:?}"),
                 Err(e) => {
@@ -418,18 +438,9 @@ mod tests {
     #[tokio::test]
     async fn queued_writes_are_one_transaction() {
         let (_dir, store) = store().await;
-        let sink = std::sync::Arc::new(EmbeddedSink::new(store.clone(), Clock::System));
-        let turn = store.hold_writer().await;
-        let writes: Vec<_> = (0..10)
-            .map(|n| {
-                let (sink, it) = (sink.clone(), item(&format!("k{n}"), &spec(n)));
-                tokio::spawn(async move { sink.upsert(it).await })
-            })
-            .collect();
-        queued(&store, 10).await;
-        drop(turn);
-        for w in writes {
-            assert!(matches!(w.await.expect("join"), Ok(Upsert::Created(_))));
+        let keys: Vec<String> = (0..10).map(|n| format!("k{n}")).collect();
+        for w in queued_upserts(&store, &keys).await {
+            assert!(matches!(w, Ok(Upsert::Created(_))), "{w:?}");
         }
         assert_eq!(store.group_stats(), (1, 10));
         assert_eq!(
@@ -451,25 +462,8 @@ mod tests {
              CREATE TRIGGER late_failure AFTER INSERT ON api_targets WHEN NEW.name = 'API late' \
              BEGIN INSERT INTO late_child (parent) VALUES ('nobody'); END;",
         );
-        let sink = std::sync::Arc::new(EmbeddedSink::new(store.clone(), Clock::System));
-        let turn = store.hold_writer().await;
-        let mut writes = Vec::new();
-        for n in 0..6 {
-            let key = if n == 3 {
-                "late".to_owned()
-            } else {
-                format!("k{n}")
-            };
-            let (sink, it) = (sink.clone(), item(&key, &spec(n)));
-            writes.push(tokio::spawn(async move { sink.upsert(it).await }));
-        }
-        queued(&store, 6).await;
-        drop(turn);
-        for w in writes {
-            let e = w
-                .await
-                .expect("join")
-                .expect_err("nothing is reported written");
+        for w in queued_upserts(&store, &keys(6, 3, "late")).await {
+            let e = w.expect_err("nothing is reported written");
             assert!(e.message.contains("not committed"), "{e}");
             assert!(e.transient, "a failed commit is worth retrying");
         }
@@ -482,6 +476,7 @@ mod tests {
                 .is_empty()
         );
         // The store goes on: the next write commits.
+        let sink = EmbeddedSink::new(store.clone(), Clock::System);
         assert!(matches!(
             sink.upsert(item("k9", &spec(9))).await.expect("next"),
             Upsert::Created(_)

@@ -109,6 +109,55 @@ impl Daemon {
     }
 
     /// Triggers a run of importer `id`.
+    /// Creates an active `directory` importer on `specs`, waits for its first run
+    /// and checks that it created `files` targets: the importer's id and the
+    /// seconds from the create call to the run's end.
+    pub async fn first_directory_sync(
+        &self,
+        http: &reqwest::Client,
+        specs: &Path,
+        files: usize,
+    ) -> (String, f64) {
+        let t = Instant::now();
+        let id = self
+            .create_importer(
+                http,
+                &serde_json::json!({"name": "bench", "type": "directory", "status": "active",
+                    "parameters": {"path": specs.display().to_string()}}),
+            )
+            .await;
+        let run = self.finished(http, &id, 1).await;
+        let secs = t.elapsed().as_secs_f64();
+        assert_eq!(
+            run["counts"]["created"].as_u64(),
+            Some(files as u64),
+            "first sync: {}",
+            run["counts"]
+        );
+        (id, secs)
+    }
+
+    /// Triggers run `n` of `id`, waits for it and checks that all `files` were
+    /// unchanged: its seconds.
+    pub async fn unchanged_resync(
+        &self,
+        http: &reqwest::Client,
+        id: &str,
+        n: usize,
+        files: usize,
+    ) -> f64 {
+        let t = Instant::now();
+        self.trigger(http, id).await;
+        let run = self.finished(http, id, n).await;
+        assert_eq!(
+            run["counts"]["unchanged"].as_u64(),
+            Some(files as u64),
+            "re-sync {n}: {}",
+            run["counts"]
+        );
+        t.elapsed().as_secs_f64()
+    }
+
     pub async fn trigger(&self, http: &reqwest::Client, id: &str) {
         let resp = http
             .post(format!("{}{IMPORTERS}/{id}/trigger", self.base))

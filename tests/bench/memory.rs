@@ -17,9 +17,7 @@
 //! re-syncs within +50 MiB of idle after the first sync.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
-
-use serde_json::json;
+use std::time::{Duration, SystemTime};
 
 #[path = "daemon.rs"]
 mod daemon;
@@ -144,22 +142,7 @@ async fn case(
     let d = Daemon::start_with_env(bin, dir.path(), &extra, env);
     let http = reqwest::Client::new();
     let idle = settled(d.pid(), a.settle).await;
-    let t = Instant::now();
-    let id = d
-        .create_importer(
-            &http,
-            &json!({"name": "bench", "type": "directory", "status": "active",
-                    "parameters": {"path": specs.display().to_string()}}),
-        )
-        .await;
-    let run = d.finished(&http, &id, 1).await;
-    let first_secs = t.elapsed().as_secs_f64();
-    assert_eq!(
-        run["counts"]["created"].as_u64(),
-        Some(files as u64),
-        "first sync: {}",
-        run["counts"]
-    );
+    let (id, first_secs) = d.first_directory_sync(&http, &specs, files).await;
     let peak = d.peak_rss_kib();
     let after_first = settled(d.pid(), a.settle).await;
     eprintln!(
@@ -170,14 +153,7 @@ async fn case(
     if resync {
         for round in 1..=a.resyncs {
             touch_all(&specs, round);
-            d.trigger(&http, &id).await;
-            let run = d.finished(&http, &id, round + 1).await;
-            assert_eq!(
-                run["counts"]["unchanged"].as_u64(),
-                Some(files as u64),
-                "re-sync {round}: {}",
-                run["counts"]
-            );
+            d.unchanged_resync(&http, &id, round + 1, files).await;
         }
         after_resyncs = Some(settled(d.pid(), a.settle).await);
     }

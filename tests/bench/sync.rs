@@ -28,7 +28,6 @@ use std::time::Instant;
 use apihub_importer::config::StoreSettings;
 use apihub_importer::store::Store;
 use rusqlite::{Connection, params};
-use serde_json::json;
 
 #[path = "daemon.rs"]
 mod daemon;
@@ -152,32 +151,8 @@ async fn round(dir: &Path, specs: &Path, docs: &[Vec<u8>]) -> [f64; 4] {
     std::fs::create_dir_all(&home).expect("daemon dir");
     let d = Daemon::start(bin, &home, &extra);
     let http = reqwest::Client::new();
-    let t = Instant::now();
-    let id = d
-        .create_importer(
-            &http,
-            &json!({"name": "bench", "type": "directory", "status": "active",
-                    "parameters": {"path": specs.display().to_string()}}),
-        )
-        .await;
-    let run = d.finished(&http, &id, 1).await;
-    let first = t.elapsed().as_secs_f64();
-    assert_eq!(
-        run["counts"]["created"].as_u64(),
-        Some(files as u64),
-        "first sync: {}",
-        run["counts"]
-    );
-    let t = Instant::now();
-    d.trigger(&http, &id).await;
-    let run = d.finished(&http, &id, 2).await;
-    let resync = t.elapsed().as_secs_f64();
-    assert_eq!(
-        run["counts"]["unchanged"].as_u64(),
-        Some(files as u64),
-        "re-sync: {}",
-        run["counts"]
-    );
+    let (id, first) = d.first_directory_sync(&http, specs, files).await;
+    let resync = d.unchanged_resync(&http, &id, 2, files).await;
     [per_file, one_tx, first, resync]
 }
 
