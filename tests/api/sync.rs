@@ -401,14 +401,16 @@ async fn the_history_keeps_the_newest_runs() {
 /// Into a sink that groups writes, a run hands over what fits its write window
 /// (16 MiB of documents: three of 5 MiB here; the fourth waits for room, holding
 /// the one download slot) and, once cancelled, writes nothing it had not handed
-/// over: the three are written whole, the fourth is skipped and says why.
+/// over: the three are written whole, the fourth is skipped and says why. The
+/// test cancels the run itself once the three have arrived (not by the run
+/// timeout, which a slow machine could reach before the third is normalized).
 #[tokio::test]
 async fn a_cancelled_run_writes_only_what_it_handed_to_the_sink() {
     let gate = Arc::new(std::sync::Mutex::new(None::<Arc<GatedSink>>));
     let slot = gate.clone();
     let app = spawn_full(
         tempfile::tempdir().expect("tempdir"),
-        |s| s.scheduler.run_timeout_secs = 1,
+        |_| {},
         apihub_importer::clock::Clock::System,
         move |ctx| {
             let g = GatedSink::closed_deep(ctx.sink.clone());
@@ -436,16 +438,25 @@ async fn a_cancelled_run_writes_only_what_it_handed_to_the_sink() {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let arrived = || gate.arrived.load(std::sync::atomic::Ordering::SeqCst);
-    for _ in 0..500 {
+    for _ in 0..3000 {
         if arrived() >= 3 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    // Past the run's timeout: the fourth is still waiting for room.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The fourth, once normalized, waits for room: nothing more arrives.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(arrived(), 3, "the window holds three documents of 5 MiB");
+    let scheduler = app.state.scheduler.clone();
+    let mut stop = Box::pin(async move { scheduler.stop_runs("stopped by the test").await });
+    // Its first poll cancels the run; it then waits for the run, which waits for the gate.
+    tokio::select! {
+        biased;
+        () = &mut stop => panic!("the run ended with its writes held at the gate"),
+        () = std::future::ready(()) => {}
+    }
     gate.open();
+    stop.await;
     let page = app
         .wait_for_runs_within(30, &id, |p| {
             !p["runs"][0].is_null() && p["runs"][0]["status"] != "Running"
@@ -455,7 +466,7 @@ async fn a_cancelled_run_writes_only_what_it_handed_to_the_sink() {
     assert!(
         run["failReason"]
             .as_str()
-            .is_some_and(|r| r.starts_with("run cancelled: timed out")),
+            .is_some_and(|r| r.starts_with("run cancelled: stopped by the test")),
         "{run}"
     );
     assert_eq!(counts(run)[1], 3, "created: {run}");
