@@ -450,11 +450,10 @@ async fn a_cancelled_run_writes_only_what_it_handed_to_the_sink() {
     let scheduler = app.state.scheduler.clone();
     let mut stop = Box::pin(async move { scheduler.stop_runs("stopped by the test").await });
     // Its first poll cancels the run; it then waits for the run, which waits for the gate.
-    tokio::select! {
-        biased;
-        () = &mut stop => panic!("the run ended with its writes held at the gate"),
-        () = std::future::ready(()) => {}
-    }
+    assert!(
+        futures_util::FutureExt::now_or_never(&mut stop).is_none(),
+        "the run ended with its writes held at the gate"
+    );
     gate.open();
     stop.await;
     let page = app
